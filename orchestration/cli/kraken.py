@@ -1,0 +1,10 @@
+"""``tickvault kraken``."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group()
+def kraken() -> None:
+    """(not yet available)"""

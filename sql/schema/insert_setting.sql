@@ -1,0 +1,1 @@
+INSERT INTO tickvault_settings (key, value) VALUES (%(key)s, %(value)s)

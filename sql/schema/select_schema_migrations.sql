@@ -1,0 +1,1 @@
+SELECT version, name, variant, applied_at FROM schema_migrations ORDER BY version

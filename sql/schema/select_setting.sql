@@ -1,0 +1,1 @@
+SELECT value FROM tickvault_settings WHERE key = %(key)s
