@@ -1,1 +1,1 @@
-"""tickvault."""
+"""Sensors: watch the outside world and request runs."""

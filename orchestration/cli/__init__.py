@@ -8,10 +8,17 @@ from __future__ import annotations
 
 import logging
 import sys
+import warnings
 
 import click
+from dagster import BetaWarning, PreviewWarning
 
-from orchestration.cli import binance, db, export, kraken, sim
+# Dagster's notes on beta APIs are for this project's developers, not for its users; silenced
+# before the definitions are imported.
+warnings.filterwarnings("ignore", category=BetaWarning)
+warnings.filterwarnings("ignore", category=PreviewWarning)
+
+from orchestration.cli import binance, db, export, kraken, sim  # noqa: E402
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -1,10 +1,171 @@
-"""``tickvault export``."""
+"""``tickvault export``: candles or trades out of the database, exactly as stored.
+
+CSV has a header row, unix seconds, and plain decimals (PostgreSQL's numeric text never uses
+e-notation, so ``1.916e-05`` comes back as ``0.00001916``: the same value). Parquet keeps the
+values exact as decimal columns sized to the data.
+"""
 
 from __future__ import annotations
 
+import sys
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
+
 import click
+import psycopg
+import pyarrow as pa
+from psycopg import sql as pgsql
+import pyarrow.parquet as pq
+
+import sql
+from orchestration.resources import SHARED
+from resources.database import PostgresResource
+from resources.intervals import parse_interval
+
+VENUES = ("kraken", "kraken-futures", "binance-futures")
+_FAR_PAST = datetime(1970, 1, 1, tzinfo=UTC)
+_FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+def _when(text: str | None, default: datetime) -> datetime:
+    if not text:
+        return default
+    if text.isdigit():
+        return datetime.fromtimestamp(int(text), UTC)
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not an ISO date/time or unix seconds") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _instrument(conn: psycopg.Connection[Any], venue: str, pair: str) -> int:
+    rows = conn.execute(sql.load("select_instruments_by_symbol"),
+                        {"venue": venue, "symbol": pair}).fetchall()
+    exact = [r for r in rows if r[1].upper() == pair.upper()]
+    if exact:
+        return int(exact[0][0])
+    if len(rows) == 1:
+        return int(rows[0][0])
+    if not rows:
+        raise click.ClickException(f"no {venue} instrument {pair!r} in the database")
+    names = ", ".join(f"{r[1]} ({r[2]}/{r[3]})" for r in rows)
+    raise click.ClickException(f"{pair!r} matches several {venue} instruments: {names}; "
+                               "name one by its venue symbol")
+
+
+def _open_output(output: Path | None) -> IO[bytes]:
+    if output is None:
+        return sys.stdout.buffer
+    return open(output, "wb")  # noqa: SIM115  # closed by the caller
+
+
+def _write_csv(conn: psycopg.Connection[Any], query: str, params: dict[str, Any],
+               out: IO[bytes]) -> int:
+    rows = 0
+    statement = pgsql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv, HEADER)").format(
+        pgsql.SQL(query.strip().rstrip(";")))  # type: ignore[arg-type]  # text from sql/
+    with conn.cursor() as cur, cur.copy(statement, params) as copy:  # params quoted client-side
+        for chunk in copy:
+            data = bytes(chunk)
+            rows += data.count(b"\n")
+            out.write(data)
+    return max(0, rows - 1)
+
+
+def _decimal_type(values: list[Decimal | None]) -> pa.DataType:
+    present = [v for v in values if v is not None]
+    scale = max((max(0, -int(v.as_tuple().exponent)) for v in present), default=0)
+    digits = max((len(v.as_tuple().digits) - max(0, -int(v.as_tuple().exponent))
+                  for v in present), default=1)
+    precision = max(1, digits) + scale
+    return pa.decimal128(precision, scale) if precision <= 38 else pa.string()
+
+
+def _write_parquet(conn: psycopg.Connection[Any], query: str, params: dict[str, Any],
+                   out: IO[bytes]) -> int:
+    with conn.cursor(name="tickvault_export") as cur:
+        cur.execute(query, params)  # type: ignore[arg-type]  # a query from sql/, not input
+        data = cur.fetchall()
+        names = [d.name for d in cur.description or []]
+    columns: dict[str, pa.Array] = {}
+    for i, name in enumerate(names):
+        values = [row[i] for row in data]
+        if name in {"timestamp", "trade_count"}:
+            columns[name] = pa.array(values, pa.int64())
+        else:
+            kind = _decimal_type(values)
+            columns[name] = pa.array([None if v is None else (v if kind != pa.string() else str(v))
+                                      for v in values], kind)
+    pq.write_table(pa.table(columns), out)
+    return len(data)
 
 
 @click.group()
 def export() -> None:
-    """(not yet available)"""
+    """Write stored candles or trades as CSV or Parquet."""
+
+
+def _options(fn: Any) -> Any:
+    for option in reversed([
+        click.option("--venue", type=click.Choice(VENUES), required=True),
+        click.option("--pair", required=True,
+                     help="The venue's symbol (XBTUSD, BTCUSDT) or BASE/QUOTE (BTC/USD)."),
+        click.option("--start", help="ISO date/time (UTC if no offset) or unix seconds; "
+                                     "inclusive."),
+        click.option("--end", help="ISO date/time or unix seconds; exclusive."),
+        click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv",
+                     show_default=True),
+        click.option("--output", type=click.Path(path_type=Path, dir_okay=False),
+                     help="Default: standard output."),
+    ]):
+        fn = option(fn)
+    return fn
+
+
+def _run(query_name: str, params: dict[str, Any], venue: str, pair: str, fmt: str,
+         output: Path | None) -> None:
+    database: PostgresResource = SHARED["database"]
+    with database.connect() as conn:
+        params["instrument_id"] = _instrument(conn, venue, pair)
+        query = sql.load(query_name)
+        out = _open_output(output)
+        try:
+            rows = (_write_parquet if fmt == "parquet" else _write_csv)(conn, query, params, out)
+        finally:
+            if output is not None:
+                out.close()
+            else:
+                out.flush()
+    if output is not None:
+        click.echo(f"wrote {rows:,} rows to {output}", err=True)
+
+
+@export.command()
+@click.option("--interval", required=True,
+              help="Minutes as Kraken names them (1440) or a label (1m, 4h, 1d).")
+@click.option("--all-columns", is_flag=True,
+              help="Also quote volume and taker-buy volumes (Binance).")
+@_options
+def candles(interval: str, all_columns: bool, venue: str, pair: str, start: str | None,
+            end: str | None, fmt: str, output: Path | None) -> None:
+    """timestamp,open,high,low,close,volume,trade_count — oldest first."""
+    try:
+        seconds = parse_interval(interval)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    params = {"interval_s": seconds, "start": _when(start, _FAR_PAST),
+              "end": _when(end, _FAR_FUTURE)}
+    _run("copy_candles_all_columns" if all_columns else "copy_candles", params, venue, pair, fmt,
+         output)
+
+
+@export.command()
+@_options
+def trades(venue: str, pair: str, start: str | None, end: str | None, fmt: str,
+           output: Path | None) -> None:
+    """timestamp,price,volume — in the source's original order."""
+    params = {"start": _when(start, _FAR_PAST), "end": _when(end, _FAR_FUTURE)}
+    _run("copy_trades", params, venue, pair, fmt, output)

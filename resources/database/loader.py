@@ -27,6 +27,7 @@ from resources.database.binary_copy import (
     COPY_HEADER,
     COPY_TRAILER,
     Column,
+    EncodeError,
     PgType,
     encode_batch,
 )
@@ -34,6 +35,7 @@ from resources.database.binary_copy import (
 __all__ = [
     "LINE_COLUMN",
     "ConflictError",
+    "RowError",
     "LoadResult",
     "TableSpec",
     "advisory_lock",
@@ -83,6 +85,18 @@ class LoadResult:
             if ts is not None:
                 self.first_ts = ts if self.first_ts is None else min(self.first_ts, ts)
                 self.last_ts = ts if self.last_ts is None else max(self.last_ts, ts)
+
+
+class RowError(ValueError):
+    """A bad value in a source row. ``line`` is the source's line number (1-based) when known."""
+
+    def __init__(self, line: int | None, column: str, value: object, reason: str) -> None:
+        where = f"line {line}: " if line is not None else ""
+        super().__init__(f"{where}{reason} in column {column!r}: {value!r}")
+        self.line = line
+        self.column = column
+        self.value = value
+        self.reason = reason
 
 
 class ConflictError(ValueError):
@@ -137,10 +151,22 @@ def copy_batches(conn: psycopg.Connection[Any], table: str | pgsql.Composable,
         copy.write(COPY_HEADER)
         for batch in batches:
             if batch.num_rows:
-                copy.write(encode_batch(batch, columns, constants))
+                copy.write(encode(batch, columns, constants))
                 sent += batch.num_rows
         copy.write(COPY_TRAILER)
     return sent
+
+
+def encode(batch: pa.RecordBatch, columns: Sequence[Column], constants: Mapping[str, object]
+           ) -> bytes:
+    """``encode_batch``, with a bad value reported against its source line when known."""
+    try:
+        return encode_batch(batch, columns, constants)
+    except EncodeError as exc:
+        line = None
+        if batch.schema.get_field_index(LINE_COLUMN) >= 0:
+            line = int(batch.column(LINE_COLUMN)[exc.row].as_py())
+        raise RowError(line, exc.column, exc.value, exc.reason) from None
 
 
 def _time_bounds(batch: pa.RecordBatch, column: str) -> tuple[datetime, datetime] | None:

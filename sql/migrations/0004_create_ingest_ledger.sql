@@ -11,6 +11,7 @@ CREATE TABLE IF NOT EXISTS ingest_ledger (
     rows_read bigint NOT NULL,
     rows_inserted bigint NOT NULL,
     rows_present bigint NOT NULL,
+    complete boolean NOT NULL,          -- false after a partial import (--limit-per-file)
     first_ts timestamptz,
     last_ts timestamptz,
     run_id text,
