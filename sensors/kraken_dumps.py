@@ -104,7 +104,7 @@ def _evaluate(
                 run_key=f"{asset.key.to_user_string()}:{_fingerprint(covered)}",
                 asset_selection=[AssetKey(asset.key.path)],
                 tags={RANGE_START_TAG: start, RANGE_END_TAG: end,
-                      "tickvault/trigger": context.sensor_name},
+                      "tickvault/trigger": f"kraken_{kind.value}_sensor"},
             ))
     if new_pairs:
         context.log.info(f"registering {len(new_pairs)} new pairs: {', '.join(new_pairs[:20])}")

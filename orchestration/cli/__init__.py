@@ -18,7 +18,7 @@ from dagster import BetaWarning, PreviewWarning
 warnings.filterwarnings("ignore", category=BetaWarning)
 warnings.filterwarnings("ignore", category=PreviewWarning)
 
-from orchestration.cli import binance, db, export, kraken, sim  # noqa: E402
+from orchestration.cli import binance, db, export, kraken, quickstart, sim  # noqa: E402
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -29,6 +29,8 @@ def main(ctx: click.Context, verbose: bool) -> None:
     logging.basicConfig(
         level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
     )
+    for noisy in ("alembic", "dagster.code_server"):  # Dagster's storage setup chatter
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     ctx.ensure_object(dict)
     ctx.obj["verbose"] = verbose
 
@@ -38,3 +40,4 @@ main.add_command(kraken.kraken)
 main.add_command(export.export)
 main.add_command(binance.binance)
 main.add_command(sim.sim)
+main.add_command(quickstart.quickstart)

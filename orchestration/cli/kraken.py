@@ -97,10 +97,12 @@ def _plan(kind: DumpKind, files: list[DumpFile], order: list[str],
     return _Plan(files, runs)
 
 
-def _ingest(kind: DumpKind, *, directory: Path | None, pairs: Sequence[str],
-            intervals: list[int], batch_size: int | None, dry_run: bool, skip_existing: bool,
-            drop_indexes: bool, force: bool, limit_per_file: int | None, workers: int,
-            quiet: bool = False) -> CliProgress:
+def import_dump(kind: DumpKind, *, directory: Path | None, pairs: Sequence[str] = (),
+                intervals: Sequence[int] = KRAKEN_INTERVALS, batch_size: int | None = None,
+                dry_run: bool = False, skip_existing: bool = False, drop_indexes: bool = False,
+                force: bool = False, limit_per_file: int | None = None, workers: int = 2,
+                quiet: bool = False) -> CliProgress:
+    """Run the import assets over a dump directory's files (in as few runs as possible)."""
     dump = KrakenDumpDirectory(directory=str(directory) if directory else None)
     root = dump.root()
     if not root.is_dir():
@@ -118,7 +120,7 @@ def _ingest(kind: DumpKind, *, directory: Path | None, pairs: Sequence[str],
         return sink
     instance = runner.instance()
     order = _register(instance, files)
-    plan = _plan(kind, files, order, intervals)
+    plan = _plan(kind, files, order, list(intervals))
     block = max(64 << 10, (batch_size or 0) * AVERAGE_LINE_BYTES[kind]) if batch_size else 4 << 20
     resources: dict[str, Any] = {
         **SHARED, "kraken_dump": KrakenDumpDirectory(directory=str(root), block_size_bytes=block)}
@@ -177,8 +179,7 @@ def _finish(sink: CliProgress, dry_run: bool) -> None:
 @_common
 def ingest_ohlcv(intervals: str | None, **options: Any) -> None:
     """Import OHLCVT files ({PAIR}_{INTERVAL}.csv) into the candles table."""
-    sink = _ingest(DumpKind.OHLCVT, intervals=_intervals(intervals), limit_per_file=None,
-                   **options)
+    sink = import_dump(DumpKind.OHLCVT, intervals=_intervals(intervals), **options)
     _finish(sink, options["dry_run"])
 
 
@@ -188,7 +189,7 @@ def ingest_ohlcv(intervals: str | None, **options: Any) -> None:
 @_common
 def ingest_trades(limit_per_file: int | None, **options: Any) -> None:
     """Import trade-history files ({PAIR}.csv) into the trades table, every trade kept."""
-    sink = _ingest(DumpKind.TRADES, intervals=[], limit_per_file=limit_per_file, **options)
+    sink = import_dump(DumpKind.TRADES, limit_per_file=limit_per_file, **options)
     _finish(sink, options["dry_run"])
 
 
@@ -231,4 +232,4 @@ def generate(directory: Path, pairs: int, days: float, trades_per_pair: int, see
     click.echo(f"wrote {len(written)} files to {directory}")
 
 
-__all__ = ["kraken"]
+__all__ = ["import_dump", "kraken"]

@@ -81,17 +81,21 @@ def resolve_url(explicit: str | None) -> str:
         return url
     url = default_url()
     params = conninfo.conninfo_to_dict(url)
-    if _answers(str(params["host"]), int(params["port"] or 5432)):
+    host, port = str(params["host"]), int(params["port"] or 5432)
+    if _answers(host, port):
         try:
             ensure_database(url)
+            return url
         except psycopg.OperationalError as exc:
-            raise DatabaseUnavailable(
-                f"PostgreSQL at {params['host']}:{params['port']} answered but refused us: "
-                f"{str(exc).strip()}\nSet {settings.DATABASE_URL_ENV} to a URL that works, e.g. "
-                "postgresql://user:password@127.0.0.1:5432/tickvault, or give your OS user a role: "
-                f"sudo -u postgres createuser --superuser {params['user']}"
-            ) from exc
-        return url
+            refusal = str(exc).strip().splitlines()[0]
+        # A stock Debian server answers but only lets its own roles in (peer/scram): rather than
+        # fail a first run, use tickvault's own cluster, and say how to use the server instead.
+        log.warning(
+            "PostgreSQL at %s:%d answered but refused us (%s). Using tickvault's private "
+            "cluster instead. To use that server, set %s (e.g. postgresql://user:password@"
+            "127.0.0.1:5432/tickvault) or give your OS user a role: "
+            "sudo -u postgres createuser --superuser %s",
+            host, port, refusal, settings.DATABASE_URL_ENV, params["user"])
     return PrivateCluster(settings.data_dir() / "postgres").ensure_running()
 
 

@@ -232,7 +232,8 @@ class CsvDump:
                 hi = line
             else:
                 lo = line
-        return Segment(segment.start, lo, segment.first_line), Segment(lo, segment.end)
+        after_line = segment.first_line if lo == segment.start else None
+        return Segment(segment.start, lo, segment.first_line), Segment(lo, segment.end, after_line)
 
     def split(self, segment: Segment, parts: int) -> list[Segment]:
         """About ``parts`` segments of similar size, each boundary between two seconds."""
