@@ -6,6 +6,7 @@ The command line uses this so that its runs are ordinary Dagster runs: they show
 
 from __future__ import annotations
 
+import getpass
 import logging
 import os
 from collections.abc import Mapping, Sequence
@@ -14,8 +15,10 @@ from typing import Any
 
 import yaml
 from dagster import AssetsDefinition, DagsterInstance, ExecuteInProcessResult, materialize
+from psycopg import conninfo
 
 from resources import settings
+from resources.database import bootstrap
 
 __all__ = [
     "PARTITION_RANGE_END_TAG",
@@ -35,9 +38,46 @@ PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"
 POOL_LIMITS = {"binance_futures_api": 2}
 
 
-def _default_config() -> dict[str, Any]:
+# Materializations of a multi-partition run are written to the event log in batches of this many
+# (Dagster's own mechanism; only its PostgreSQL storage implements batch writes).
+EVENT_BATCH_SIZE = "1000"
+
+
+def _storage_config(database_url: str) -> dict[str, Any]:
+    """Dagster's run and event storage in ``<database>_dagster`` on tickvault's own server."""
+    params = conninfo.conninfo_to_dict(database_url)
+    name = f"{params.get('dbname') or 'tickvault'}_dagster"
+    bootstrap.ensure_database(conninfo.make_conninfo(database_url, dbname=name))
+    db: dict[str, Any] = {
+        "username": str(params.get("user") or getpass.getuser()),
+        "hostname": str(params.get("host") or "127.0.0.1"),
+        "port": int(params.get("port") or 5432),
+        "db_name": name,
+        # dagster-postgres is written for psycopg2; SQLAlchemy 2.1 would pick psycopg 3 for a
+        # bare postgresql:// URL.
+        "scheme": "postgresql+psycopg2",
+        # Dagster commits every event on its own: waiting for each WAL flush made a run's
+        # bookkeeping several times slower than its imports. Losing the last instant of the
+        # event log in a machine crash is harmless; this is a session setting, not a server one.
+        "params": {"options": "-c synchronous_commit=off"},
+    }
+    if params.get("password"):
+        db["password"] = {"env": "PGPASSWORD"}  # never written to disk
+    storage = {"postgres_db": db}
+    return {
+        "run_storage": {"module": "dagster_postgres.run_storage",
+                        "class": "PostgresRunStorage", "config": storage},
+        "schedule_storage": {"module": "dagster_postgres.schedule_storage",
+                             "class": "PostgresScheduleStorage", "config": storage},
+        "event_log_storage": {"module": "orchestration.storage",
+                              "class": "PooledPostgresEventLogStorage", "config": storage},
+    }
+
+
+def _default_config(database_url: str) -> dict[str, Any]:
     return {
         "telemetry": {"enabled": False},
+        **_storage_config(database_url),
         # Two cores: a few runs at once is plenty; more only contend for the database.
         "concurrency": {
             "runs": {"max_concurrent_runs": 4},
@@ -46,22 +86,24 @@ def _default_config() -> dict[str, Any]:
     }
 
 
-def write_instance_config(home: Path) -> Path:
+def write_instance_config(home: Path, database_url: str) -> Path:
     """``dagster.yaml`` for a new DAGSTER_HOME (an existing one is left as the user made it)."""
     path = home / "dagster.yaml"
     if not path.exists():
         path.write_text(
             "# Written by tickvault for a new DAGSTER_HOME; edit freely, it is not rewritten.\n"
-            + yaml.safe_dump(_default_config(), sort_keys=False)
+            + yaml.safe_dump(_default_config(database_url), sort_keys=False)
         )
     return path
 
 
-def instance() -> DagsterInstance:
+def instance(database_url: str | None = None) -> DagsterInstance:
     """The persistent instance in ``$DAGSTER_HOME`` (created with defaults if new)."""
     home = settings.dagster_home()
     os.environ["DAGSTER_HOME"] = str(home)
-    write_instance_config(home)
+    os.environ.setdefault("DAGSTER_EVENT_BATCH_SIZE", EVENT_BATCH_SIZE)
+    if not (home / "dagster.yaml").exists():
+        write_instance_config(home, database_url or bootstrap.resolve_url(None))
     inst = DagsterInstance.get()
     for pool, limit in POOL_LIMITS.items():
         try:

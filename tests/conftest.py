@@ -32,8 +32,9 @@ def _create_database(prefix: str) -> str:
 def _drop_database(url: str) -> None:
     name = conninfo.conninfo_to_dict(url)["dbname"]
     with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-            pgsql.Identifier(str(name))))
+        for database in (str(name), f"{name}_dagster"):  # the CLI's Dagster storage, if made
+            conn.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                pgsql.Identifier(database)))
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -11,17 +11,41 @@ import sys
 import warnings
 
 import click
-from dagster import BetaWarning, PreviewWarning
 
-# Dagster's notes on beta APIs are for this project's developers, not for its users; silenced
-# before the definitions are imported.
-warnings.filterwarnings("ignore", category=BetaWarning)
-warnings.filterwarnings("ignore", category=PreviewWarning)
+# Dagster's notes on beta/preview APIs are for this project's developers, not for its users;
+# silenced by message so that importing the command line does not import Dagster.
+warnings.filterwarnings("ignore", message=r".* is currently in (beta|preview)")
 
-from orchestration.cli import binance, db, export, kraken, quickstart, sim  # noqa: E402
+import importlib  # noqa: E402
+
+# Subcommands are imported when used: `tickvault kraken ...` should not pay for loading the
+# Binance client or the simulator's web server.
+_COMMANDS = {
+    "db": "orchestration.cli.db:db",
+    "kraken": "orchestration.cli.kraken:kraken",
+    "export": "orchestration.cli.export:export",
+    "binance": "orchestration.cli.binance:binance",
+    "sim": "orchestration.cli.sim:sim",
+    "quickstart": "orchestration.cli.quickstart:quickstart",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = _COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, _, attribute = target.partition(":")
+        command = getattr(importlib.import_module(module), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=_LazyGroup,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("-v", "--verbose", is_flag=True, help="Show Dagster's own event log too.")
 @click.pass_context
 def main(ctx: click.Context, verbose: bool) -> None:
@@ -33,11 +57,3 @@ def main(ctx: click.Context, verbose: bool) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     ctx.ensure_object(dict)
     ctx.obj["verbose"] = verbose
-
-
-main.add_command(db.db)
-main.add_command(kraken.kraken)
-main.add_command(export.export)
-main.add_command(binance.binance)
-main.add_command(sim.sim)
-main.add_command(quickstart.quickstart)

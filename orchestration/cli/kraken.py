@@ -11,24 +11,22 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from dagster import AssetsDefinition, DagsterInstance
 
-from assets.kraken_dumps import KRAKEN_PAIRS, kraken_ohlcvt, kraken_trades
-from orchestration import runner
-from orchestration.cli.progress import CliProgress
-from orchestration.resources import SHARED
-from resources import progress
-from resources.database import PostgresResource
-from resources.database.indexes import secondary_indexes_dropped
+from orchestration.cli.progress import CliProgress, Summary
+from resources.database import bootstrap
+from resources.database.ledger import unchanged_paths
 from resources.intervals import KRAKEN_INTERVALS
-from resources.kraken_dumps.files import DumpFile, DumpKind
+from resources.kraken_dumps.names import DumpFile, DumpKind, DumpScan, dump_root, scan_directory
 from resources.kraken_dumps.pairs import parse_pair
-from resources.kraken_dumps.resource import DumpScan, KrakenDumpDirectory
-from sensors.kraken_dumps import partition_runs
-from simulator.kraken_dump import generate_dump
+
+if TYPE_CHECKING:
+    from dagster import DagsterInstance
+
+# Dagster, the assets and the write path are imported only when there is something to import:
+# a re-run over an unchanged dump is answered from the ledger in a fraction of a second.
 
 AVERAGE_LINE_BYTES = {DumpKind.TRADES: 32, DumpKind.OHLCVT: 64}
 
@@ -65,7 +63,7 @@ class _Plan:
 
 
 def _register(instance: DagsterInstance, scan_files: Sequence[DumpFile]) -> list[str]:
-    name = KRAKEN_PAIRS.name or "kraken_pairs"
+    name = "kraken_pairs"  # assets.kraken_dumps.KRAKEN_PAIRS
     known = list(instance.get_dynamic_partitions(name))
     new = sorted({f.pair for f in scan_files} - set(known))
     if new:
@@ -75,6 +73,8 @@ def _register(instance: DagsterInstance, scan_files: Sequence[DumpFile]) -> list
 
 def _plan(kind: DumpKind, files: list[DumpFile], order: list[str],
           intervals: list[int]) -> _Plan:
+    from sensors.kraken_dumps import partition_runs
+
     if kind is DumpKind.TRADES:
         return _Plan(files, partition_runs(order, {f.pair for f in files}))
     runs: list[tuple[str, str]] = []
@@ -103,34 +103,64 @@ def import_dump(kind: DumpKind, *, directory: Path | None, pairs: Sequence[str] 
                 force: bool = False, limit_per_file: int | None = None, workers: int = 2,
                 quiet: bool = False) -> CliProgress:
     """Run the import assets over a dump directory's files (in as few runs as possible)."""
-    dump = KrakenDumpDirectory(directory=str(directory) if directory else None)
-    root = dump.root()
+    root = dump_root(str(directory) if directory else None)
     if not root.is_dir():
         raise click.ClickException(f"dump directory {root} does not exist")
-    scan = dump.scan()
+    scan = scan_directory(root)
     files = [f for f in scan.files if f.kind is kind and _matches_pair(f.pair, pairs)
              and (kind is DumpKind.TRADES or f.interval_min in intervals)]
-    rejected = [(p, why) for p, why in scan.rejected]
-    sink = CliProgress(len(files), sum(f.size for f in files), quiet=quiet)
-    for path, why in rejected:
-        sink.console.print(f"skipped {path}: {why}", markup=False, soft_wrap=True)
-        sink.summary.skipped += 1
+    summary = Summary()
+    for path, why in scan.rejected:
+        click.echo(f"skipped {path}: {why}", err=True)
+        summary.skipped += 1
     if not files:
         click.echo(f"no {kind.value} files to import in {root}", err=True)
-        return sink
-    instance = runner.instance()
+        return CliProgress(0, 0, quiet=quiet, summary=summary)
+    url = bootstrap.resolve_url(None)
+    if not (force or dry_run or limit_per_file):
+        dataset = "kraken_ohlcvt" if kind is DumpKind.OHLCVT else "kraken_trades"
+        same = unchanged_paths(url, dataset, [(f.path, f.size, f.mtime_ns) for f in files])
+        if len(same) == len(files):
+            for f in files:
+                if not quiet:
+                    label = f.pair if f.interval_min is None else f"{f.pair} {f.interval_min}"
+                    click.echo(f"{label:<22} unchanged", err=True)
+            summary.files = summary.unchanged = len(files)
+            click.echo(f"all {len(files)} files unchanged since their last import; nothing to "
+                       "do (--force re-reads them)", err=True)
+            return CliProgress(0, 0, quiet=True, summary=summary)
+    return _run_imports(kind, root, files, intervals, summary, batch_size=batch_size,
+                        dry_run=dry_run, skip_existing=skip_existing, drop_indexes=drop_indexes,
+                        force=force, limit_per_file=limit_per_file, workers=workers, quiet=quiet,
+                        database_url=url)
+
+
+def _run_imports(kind: DumpKind, root: Path, files: list[DumpFile], intervals: Sequence[int],
+                 summary: Summary, *, batch_size: int | None, dry_run: bool,
+                 skip_existing: bool, drop_indexes: bool, force: bool,
+                 limit_per_file: int | None, workers: int, quiet: bool,
+                 database_url: str) -> CliProgress:
+    from assets.kraken_dumps import kraken_ohlcvt, kraken_trades
+    from orchestration import runner
+    from orchestration.resources import SHARED
+    from resources import progress
+    from resources.database.indexes import secondary_indexes_dropped
+    from resources.kraken_dumps.resource import KrakenDumpDirectory
+
+    sink = CliProgress(len(files), sum(f.size for f in files), quiet=quiet, summary=summary)
+    instance = runner.instance(database_url)
     order = _register(instance, files)
     plan = _plan(kind, files, order, list(intervals))
-    block = max(64 << 10, (batch_size or 0) * AVERAGE_LINE_BYTES[kind]) if batch_size else 4 << 20
+    block = max(64 << 10, batch_size * AVERAGE_LINE_BYTES[kind]) if batch_size else 1 << 20
     resources: dict[str, Any] = {
         **SHARED, "kraken_dump": KrakenDumpDirectory(directory=str(root), block_size_bytes=block)}
-    asset: AssetsDefinition = kraken_trades if kind is DumpKind.TRADES else kraken_ohlcvt
+    asset = kraken_trades if kind is DumpKind.TRADES else kraken_ohlcvt
     config = {"dry_run": dry_run, "skip_existing": skip_existing, "force": force,
               "limit_per_file": limit_per_file, "workers": workers}
-    database: PostgresResource = SHARED["database"]
     tables = ["trades"] if kind is DumpKind.TRADES else ["candles"]
-    with secondary_indexes_dropped(database, tables, enabled=drop_indexes and not dry_run,
-                                   log=lambda m: sink.console.print(m, markup=False)), \
+    with secondary_indexes_dropped(SHARED["database"], tables,
+                                   enabled=drop_indexes and not dry_run,
+                                   log=lambda m: click.echo(m, err=True)), \
             progress.reporting_to(sink), sink:
         for first, last in plan.runs:
             runner.run_assets(
@@ -197,21 +227,18 @@ def ingest_trades(limit_per_file: int | None, **options: Any) -> None:
 @click.option("--directory", type=click.Path(path_type=Path, file_okay=False))
 def scan(directory: Path | None) -> None:
     """List the dump directory, register its pairs as partitions, say what would be imported."""
-    dump = KrakenDumpDirectory(directory=str(directory) if directory else None)
-    found: DumpScan = dump.scan()
-    instance = runner.instance()
-    order = _register(instance, found.files)
-    database: PostgresResource = SHARED["database"]
+    from orchestration import runner
+
+    root = dump_root(str(directory) if directory else None)
+    found: DumpScan = scan_directory(root)
+    url = bootstrap.resolve_url(None)
+    order = _register(runner.instance(url), found.files)
     changed = 0
-    with database.connect() as conn:
-        for f in found.files:
-            dataset = "kraken_ohlcvt" if f.kind is DumpKind.OHLCVT else "kraken_trades"
-            row = conn.execute(
-                "SELECT size_bytes, mtime_ns, complete FROM ingest_ledger "
-                "WHERE dataset = %s AND source_path = %s", (dataset, str(f.path))).fetchone()
-            changed += row != (f.size, f.mtime_ns, True)
+    for kind, dataset in ((DumpKind.OHLCVT, "kraken_ohlcvt"), (DumpKind.TRADES, "kraken_trades")):
+        files = [(f.path, f.size, f.mtime_ns) for f in found.files if f.kind is kind]
+        changed += len(files) - len(unchanged_paths(url, dataset, files))
     trades = sum(f.kind is DumpKind.TRADES for f in found.files)
-    click.echo(f"{dump.root()}: {len(found.files)} files ({trades} trades, "
+    click.echo(f"{root}: {len(found.files)} files ({trades} trades, "
                f"{len(found.files) - trades} OHLCVT), {len(found.pairs())} pairs; "
                f"{changed} new or changed since their last import")
     click.echo(f"{len(order)} pairs registered as partitions of kraken_pairs")
@@ -227,6 +254,8 @@ def scan(directory: Path | None) -> None:
 @click.option("--seed", type=int, default=42, show_default=True)
 def generate(directory: Path, pairs: int, days: float, trades_per_pair: int, seed: int) -> None:
     """Write a realistic synthetic Kraken dump (for demos and tests)."""
+    from simulator.kraken_dump import generate_dump  # the simulator package loads a web server
+
     written = generate_dump(directory, pairs=pairs, days=days, trades_per_pair=trades_per_pair,
                             seed=seed)
     click.echo(f"wrote {len(written)} files to {directory}")

@@ -5,20 +5,14 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
-from resources.progress import FileProgress
+if TYPE_CHECKING:
+    from rich.progress import TaskID
+
+    from resources.progress import FileProgress
 
 __all__ = ["CliProgress", "Summary"]
 
@@ -66,8 +60,19 @@ class Summary:
 class CliProgress:
     """A :class:`resources.progress.ProgressSink` that draws on the terminal."""
 
-    def __init__(self, total_files: int, total_bytes: int, *, quiet: bool = False) -> None:
-        self.summary = Summary()
+    def __init__(self, total_files: int, total_bytes: int, *, quiet: bool = False,
+                 summary: Summary | None = None) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.summary = summary or Summary()
         self.total_files = total_files
         self.total_bytes = max(1, total_bytes)
         self._finished_bytes = 0  # sizes of the files done

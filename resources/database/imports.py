@@ -13,7 +13,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,13 @@ from resources.database.loader import (
     encode,
     merge_batches,
 )
-from resources.database.resource import Instrument, PostgresResource, StorageMode, storage_mode
+from resources.database.resource import (
+    Instrument,
+    PostgresResource,
+    StorageMode,
+    storage_mode,
+    upsert_instrument,
+)
 from resources.database.sources import Segment, SegmentedSource
 from resources.database.tables import TRADES
 from resources.database.trades_store import TradesStore
@@ -116,26 +121,58 @@ def import_file(
     options: ImportOptions,
     progress: ProgressSink,
     run_id: str | None = None,
+    conn: psycopg.Connection[Any] | None = None,
 ) -> Outcome:
-    """Import one file; errors (bad rows, conflicts) propagate with the file's rows unwritten."""
+    """Import one file; errors (bad rows, conflicts) propagate with the file's rows unwritten.
+
+    ``conn`` (idle, not in a transaction) is reused when given: a run imports thousands of
+    small files, and a connection per file would cost more than many of the files.
+    """
+    if conn is None:
+        with db.connect() as own:
+            own.execute(BULK_SESSION)
+            own.commit()
+            return import_file(db, dataset=dataset, table=table, instrument=instrument,
+                               interval_s=interval_s, file=file, options=options,
+                               progress=progress, run_id=run_id, conn=own)
+    try:
+        return _import(db, conn, dataset, table, instrument, interval_s, file, options,
+                       progress, run_id)
+    except BaseException:
+        conn.rollback()
+        raise
+
+
+# Safe for bulk loads: data and its ledger row commit together, so a commit lost in a machine
+# crash only means the file is imported again.
+BULK_SESSION = "SET synchronous_commit = off"
+
+
+def _import(db: PostgresResource, conn: psycopg.Connection[Any], dataset: str,
+            table: TableSpec, instrument: Instrument, interval_s: int, file: SourceFile,
+            options: ImportOptions, progress: ProgressSink, run_id: str | None) -> Outcome:
     started = time.perf_counter()
-    with db.connect() as conn:
-        instrument_id = _instrument_id(conn, instrument)
-        scope: dict[str, object] = {"instrument_id": instrument_id}
-        if "interval_s" in table.scope:
-            scope["interval_s"] = interval_s
-        entry = None if options.force else _ledger_entry(conn, dataset, file.path)
-        mode = storage_mode(conn)
-        if entry is not None and entry[3] and options.limit_rows is None:
-            size, mtime_ns, digest, _ = entry
-            if (size, mtime_ns) == (file.size, file.mtime_ns):
-                return Outcome("unchanged", message="unchanged since its last import")
-            if size == file.size and digest == file.sha256():
-                conn.execute(sql.load("update_ledger_mtime"), {
-                    "dataset": dataset, "source_path": str(file.path), "mtime_ns": file.mtime_ns})
-                return Outcome("unchanged", message="touched, content unchanged")
-        if options.skip_existing and _has_rows(conn, table, scope):
-            return Outcome("skipped", message="instrument already has rows (--skip-existing)")
+    instrument_id = upsert_instrument(conn, instrument)
+    conn.commit()
+    scope: dict[str, object] = {"instrument_id": instrument_id}
+    if "interval_s" in table.scope:
+        scope["interval_s"] = interval_s
+    entry = None if options.force else _ledger_entry(conn, dataset, file.path)
+    mode = storage_mode(conn)
+    if entry is not None and entry[3] and options.limit_rows is None:
+        size, mtime_ns, digest, _ = entry
+        if (size, mtime_ns) == (file.size, file.mtime_ns):
+            conn.commit()
+            return Outcome("unchanged", message="unchanged since its last import")
+        if size == file.size and digest == file.sha256():
+            conn.execute(sql.load("update_ledger_mtime"), {
+                "dataset": dataset, "source_path": str(file.path), "mtime_ns": file.mtime_ns})
+            conn.commit()
+            return Outcome("unchanged", message="touched, content unchanged")
+    if options.skip_existing and _has_rows(conn, table, scope):
+        conn.commit()
+        return Outcome("skipped", message="instrument already has rows (--skip-existing)")
+    conn.commit()
     segment = file.source.whole()
     complete = True
     if options.limit_rows is not None:
@@ -148,8 +185,8 @@ def import_file(
     hasher = _Hasher(file.sha256)
     hasher.start()
 
-    def _record(conn: psycopg.Connection[Any], result: LoadResult) -> None:
-        conn.execute(sql.load("upsert_ledger_entry"), {
+    def _record(target: psycopg.Connection[Any], result: LoadResult) -> None:
+        target.execute(sql.load("upsert_ledger_entry"), {
             "dataset": dataset, "source_path": str(file.path), "instrument_id": instrument_id,
             "interval_s": interval_s, "size_bytes": file.size, "mtime_ns": file.mtime_ns,
             "sha256": hasher.result(), "rows_read": result.rows_read,
@@ -163,26 +200,17 @@ def import_file(
                             on_rows=lambda rows, nbytes: progress.advance(rows, nbytes))
         result = store.load(instrument_id, file.source, segment, _record)
     else:
-        with db.connect() as conn:
-            conn.execute("SET synchronous_commit = off")  # see trades_store: safe for bulk loads
-            advisory_lock(conn, table.name, scope)
-            result = merge_batches(conn, table, scope,
-                                   _advancing(file.source.batches(segment), progress, segment),
-                                   lock=False)
-            _record(conn, result)
+        advisory_lock(conn, table.name, scope)
+        result = merge_batches(conn, table, scope,
+                               _advancing(file.source.batches(segment), progress),
+                               lock=False)
+        _record(conn, result)
+        conn.commit()
     result.seconds = time.perf_counter() - started
     return Outcome("imported", result)
 
 
-def _instrument_id(conn: psycopg.Connection[Any], instrument: Instrument) -> int:
-    from resources.database.resource import upsert_instrument
-
-    instrument_id = upsert_instrument(conn, instrument)
-    conn.commit()
-    return instrument_id
-
-
-def _advancing(batches: Iterator[pa.RecordBatch], progress: ProgressSink, segment: Segment
+def _advancing(batches: Iterator[pa.RecordBatch], progress: ProgressSink
                ) -> Iterator[pa.RecordBatch]:
     for batch in batches:
         yield batch
@@ -194,7 +222,7 @@ def _dry_run(table: TableSpec, scope: dict[str, object], file: SourceFile, segme
     """Parse and encode every row (so bad values are found), write nothing."""
     result = LoadResult()
     started = time.perf_counter()
-    for batch in _advancing(file.source.batches(segment), progress, segment):
+    for batch in _advancing(file.source.batches(segment), progress):
         encode(batch, table.columns, scope)
         result.rows_read += batch.num_rows
         if batch.num_rows:
@@ -204,6 +232,3 @@ def _dry_run(table: TableSpec, scope: dict[str, object], file: SourceFile, segme
     result.seconds = time.perf_counter() - started
     return Outcome("checked", result, "dry run: nothing written")
 
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)

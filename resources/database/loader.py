@@ -35,8 +35,8 @@ from resources.database.binary_copy import (
 __all__ = [
     "LINE_COLUMN",
     "ConflictError",
-    "RowError",
     "LoadResult",
+    "RowError",
     "TableSpec",
     "advisory_lock",
     "copy_batches",
@@ -158,7 +158,7 @@ def copy_batches(conn: psycopg.Connection[Any], table: str | pgsql.Composable,
 
 
 def encode(batch: pa.RecordBatch, columns: Sequence[Column], constants: Mapping[str, object]
-           ) -> bytes:
+           ) -> bytes | memoryview:
     """``encode_batch``, with a bad value reported against its source line when known."""
     try:
         return encode_batch(batch, columns, constants)

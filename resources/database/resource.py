@@ -6,7 +6,7 @@ import enum
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +17,7 @@ from pydantic import Field
 
 import sql
 from resources.database import bootstrap
+from resources.database.records import Instrument
 from resources.database.migrate import MigrationResult, migrate
 
 __all__ = ["DbStatus", "Instrument", "InstrumentConflict", "PostgresResource", "StorageMode"]
@@ -25,22 +26,6 @@ __all__ = ["DbStatus", "Instrument", "InstrumentConflict", "PostgresResource", "
 class StorageMode(enum.Enum):
     POSTGRESQL = "postgresql"
     TIMESCALEDB = "timescaledb"
-
-
-@dataclass(frozen=True)
-class Instrument:
-    """A tradable thing on one venue: the venue's own symbol beside the normalized pair."""
-
-    venue: str
-    venue_symbol: str
-    base: str
-    quote: str
-    kind: str
-    attributes: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
-
-    @property
-    def pair(self) -> str:
-        return f"{self.base}/{self.quote}"
 
 
 class InstrumentConflict(ValueError):

@@ -8,11 +8,9 @@ each part's trades numbered within their seconds without looking at the other pa
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import io
 import os
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,65 +19,12 @@ import pyarrow as pa
 import pyarrow.csv as pcsv
 
 from resources.database.sources import Segment
-from resources.intervals import KRAKEN_INTERVALS
-from resources.kraken_dumps.parse import OHLCVT_COLUMNS, TRADE_COLUMNS, DumpRowError
-from resources.kraken_dumps.pairs import UnknownPair, parse_pair
+from resources.kraken_dumps.names import DumpFile, DumpKind, NotADumpFile, classify
+from resources.kraken_dumps.parse import DumpRowError
 
 __all__ = ["CsvDump", "DumpFile", "DumpKind", "NotADumpFile", "Segment", "classify"]
 
 _BOM = b"\xef\xbb\xbf"
-_FILE_NAME = re.compile(r"(?P<pair>[^_/\\]+?)(?:_(?P<interval>\d+))?\.csv")
-
-
-class DumpKind(enum.Enum):
-    OHLCVT = "ohlcvt"
-    TRADES = "trades"
-
-
-class NotADumpFile(ValueError):
-    """A file whose name is not ``{PAIR}.csv`` or ``{PAIR}_{INTERVAL}.csv`` for a Kraken pair."""
-
-
-@dataclass(frozen=True)
-class DumpFile:
-    path: Path
-    kind: DumpKind
-    pair: str  # the venue symbol, as in the file name
-    interval_min: int | None
-    size: int
-    mtime_ns: int
-
-    @property
-    def interval_s(self) -> int:
-        return (self.interval_min or 0) * 60
-
-    @property
-    def columns(self) -> tuple[str, ...]:
-        return OHLCVT_COLUMNS if self.kind is DumpKind.OHLCVT else TRADE_COLUMNS
-
-
-def classify(path: Path) -> DumpFile:
-    """What a dump file holds, from its name. Raises NotADumpFile (or UnknownPair)."""
-    match = _FILE_NAME.fullmatch(path.name)
-    if not match:
-        raise NotADumpFile(f"{path.name}: not a Kraken dump file name (PAIR.csv or PAIR_MIN.csv)")
-    interval = int(match["interval"]) if match["interval"] else None
-    if interval is not None and interval not in KRAKEN_INTERVALS:
-        raise NotADumpFile(f"{path.name}: {interval} is not a Kraken OHLCVT interval "
-                           f"({', '.join(map(str, KRAKEN_INTERVALS))})")
-    try:
-        parse_pair(match["pair"])
-    except UnknownPair as exc:
-        raise NotADumpFile(f"{path.name}: {exc}") from None
-    stat = path.stat()
-    return DumpFile(
-        path=path,
-        kind=DumpKind.TRADES if interval is None else DumpKind.OHLCVT,
-        pair=match["pair"],
-        interval_min=interval,
-        size=stat.st_size,
-        mtime_ns=stat.st_mtime_ns,
-    )
 
 
 class _RangeReader(io.RawIOBase):
@@ -109,7 +54,7 @@ class _RangeReader(io.RawIOBase):
 class CsvDump:
     """One dump file, read as raw string batches in segments."""
 
-    def __init__(self, file: DumpFile, *, block_size: int = 4 << 20) -> None:
+    def __init__(self, file: DumpFile, *, block_size: int = 1 << 20) -> None:
         self.file = file
         self.block_size = block_size
         self._lines_before: dict[int, int] = {0: 0}

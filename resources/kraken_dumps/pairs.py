@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from resources.database.resource import Instrument
+from resources.database.records import Instrument
 
 __all__ = ["LEGACY_CODES", "QUOTES", "UnknownPair", "normalize_asset", "parse_pair"]
 

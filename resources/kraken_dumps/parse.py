@@ -17,8 +17,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from resources.database.binary_copy import has_byte
 from resources.database.loader import RowError
 from resources.database.tables import UTC_SECONDS
+from resources.kraken_dumps.names import OHLCVT_COLUMNS, TRADE_COLUMNS
 
 __all__ = [
     "OHLCVT_COLUMNS",
@@ -29,9 +31,6 @@ __all__ = [
     "parse_ohlcvt_batch",
     "parse_trades_batch",
 ]
-
-OHLCVT_COLUMNS = ("time", "open", "high", "low", "close", "volume", "count")
-TRADE_COLUMNS = ("time", "price", "volume")
 
 # Kraken opened in 2013; anything before Bitcoin's genesis block, or in the future, is not a
 # trade time (a millisecond value, say).
@@ -61,8 +60,12 @@ def _latest() -> int:
     return int(time.time()) + 86_400
 
 
-def _nonblank(raw: pa.RecordBatch) -> np.ndarray:
-    """Rows that are not blank lines (a blank line parses as a row of empty strings)."""
+def _nonblank(raw: pa.RecordBatch) -> np.ndarray | None:
+    """Rows that are not blank lines (a blank line parses as a row of empty strings), or None
+    when every row has a first field (the usual case: one cheap pass)."""
+    first = pc.binary_length(raw.column(0)).to_numpy(zero_copy_only=False)
+    if first.all():
+        return None
     lengths = [pc.binary_length(raw.column(i)).to_numpy(zero_copy_only=False)
                for i in range(raw.num_columns)]
     return np.asarray(np.sum(lengths, axis=0) > 0)
@@ -102,6 +105,8 @@ def _timestamps(raw: pa.RecordBatch, lines: np.ndarray, first_allowed: int) -> n
 
 def _no_negatives(raw: pa.RecordBatch, columns: tuple[str, ...], lines: np.ndarray) -> None:
     for column in columns:
+        if not has_byte(raw.column(column), "-"):
+            continue
         negative = pc.starts_with(raw.column(column), "-").to_numpy(zero_copy_only=False)
         if negative.any():
             row = int(np.flatnonzero(negative)[0])
@@ -112,7 +117,7 @@ def _no_negatives(raw: pa.RecordBatch, columns: tuple[str, ...], lines: np.ndarr
 def _line_numbers(raw: pa.RecordBatch, first_line: int) -> tuple[pa.RecordBatch, np.ndarray]:
     lines = np.arange(first_line, first_line + raw.num_rows, dtype=np.int64)
     keep = _nonblank(raw)
-    if not keep.all():
+    if keep is not None:
         raw = raw.filter(pa.array(keep))
         lines = lines[keep]
     return raw, lines

@@ -2,31 +2,25 @@
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from resources import settings
 from resources.database.imports import SourceFile
 from resources.database.loader import RowError
-from resources.kraken_dumps.files import CsvDump, DumpFile, DumpKind, NotADumpFile, classify
+from resources.kraken_dumps.files import CsvDump
+from resources.kraken_dumps.names import (
+    DUMP_DIR_ENV,
+    DumpFile,
+    DumpKind,
+    DumpScan,
+    dump_root,
+    scan_directory,
+)
 from resources.kraken_dumps.source import source_file
 
 __all__ = ["DUMP_DIR_ENV", "DumpScan", "KrakenDumpDirectory"]
-
-DUMP_DIR_ENV = "TICKVAULT_KRAKEN_DUMP_DIR"
-
-
-@dataclass
-class DumpScan:
-    files: list[DumpFile] = field(default_factory=list)
-    rejected: list[tuple[Path, str]] = field(default_factory=list)  # (path, why)
-
-    def pairs(self) -> list[str]:
-        return sorted({f.pair for f in self.files})
 
 
 class KrakenDumpDirectory(ConfigurableResource):  # type: ignore[misc]
@@ -41,23 +35,13 @@ class KrakenDumpDirectory(ConfigurableResource):  # type: ignore[misc]
         default=None,
         description=f"Unset means ${DUMP_DIR_ENV}, then <data dir>/kraken_dump.",
     )
-    block_size_bytes: int = Field(default=4 << 20, description="Bytes read per CSV block.")
+    block_size_bytes: int = Field(default=1 << 20, description="Bytes read per CSV block.")
 
     def root(self) -> Path:
-        configured = self.directory or os.environ.get(DUMP_DIR_ENV)
-        return Path(configured).expanduser() if configured else settings.data_dir() / "kraken_dump"
+        return dump_root(self.directory)
 
     def scan(self) -> DumpScan:
-        scan = DumpScan()
-        root = self.root()
-        if not root.is_dir():
-            return scan
-        for path in sorted(root.rglob("*.csv")):
-            try:
-                scan.files.append(classify(path))
-            except NotADumpFile as exc:
-                scan.rejected.append((path, str(exc)))
-        return scan
+        return scan_directory(self.root())
 
     def files_for(self, kind: DumpKind, pair: str, interval_min: int | None = None,
                   scan: DumpScan | None = None) -> list[DumpFile]:

@@ -56,7 +56,7 @@ class DumpSource:
                 yield batch
 
 
-def source_file(file: DumpFile, *, block_size: int = 4 << 20) -> SourceFile:
+def source_file(file: DumpFile, *, block_size: int = 1 << 20) -> SourceFile:
     dump = CsvDump(file, block_size=block_size)
     return SourceFile(path=file.path, size=file.size, mtime_ns=file.mtime_ns,
                       source=DumpSource(dump), head=dump.head, sha256=dump.sha256)

@@ -1,0 +1,395 @@
+"""Kraken import benchmark: tickvault against the `psql \\copy` limit and the old write path.
+
+    .venv/bin/python bench/kraken_import.py [--rows 5000000] [--rss-rows 20000000] ...
+
+One run, one PostgreSQL server, each measurement in a fresh database:
+
+1. generates a trades file of N rows with same-second bursts, a 10% incremental file, and an
+   OHLCVT dump (pairs × 8 intervals);
+2. times `tickvault kraken ingest-trades` on the fresh file, end to end (process start to rows
+   committed, keys in place);
+3. times the limit: `psql \\copy` of the same file into an unindexed (ts bigint, price numeric,
+   volume numeric) table;
+4. times the old write path (multi-row INSERT ... ON CONFLICT DO NOTHING in batches, as Django's
+   bulk_create(ignore_conflicts=True) issues, into a table with the old unique key
+   (asset, timestamp, source) and four indexes) on a slice, and counts the rows it kept;
+5. times re-importing the unchanged file, and importing the incremental file;
+6. times the OHLCVT dump through one Dagster backfill run and reports the orchestration
+   overhead (wall time minus the time inside the write path, from materialization metadata);
+7. records peak RSS (also on a --rss-rows file) and the --drop-indexes path;
+8. prints rows/s and ratios, and writes bench/RESULTS.md.
+
+Ratios are computed against the limit measured in the same run, never against fixed numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg
+from psycopg import conninfo
+from psycopg import sql as pgsql
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from simulator.kraken_dump import DEFAULT_PAIRS, generate_dump, write_trades  # noqa: E402
+
+TICKVAULT = [sys.executable, "-m", "orchestration.cli"]
+
+
+@dataclass
+class Row:
+    name: str
+    rows: int
+    seconds: float
+    note: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def rate(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.work = Path(args.work).resolve()
+        self.admin = args.admin_url
+        self.rows: dict[str, Row] = {}
+        self.databases: list[str] = []
+        self.home = self.work / "dagster_home"
+        self._seen_runs: set[str] = set()
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    def database(self, name: str) -> str:
+        with psycopg.connect(self.admin, autocommit=True) as conn:
+            conn.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                pgsql.Identifier(name)))
+            conn.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name)))
+        self.databases.append(name)
+        return conninfo.make_conninfo(self.admin, dbname=name)
+
+    def cleanup(self) -> None:
+        with psycopg.connect(self.admin, autocommit=True) as conn:
+            for name in self.databases:
+                conn.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                    pgsql.Identifier(name)))
+
+    def tickvault(self, url: str, *args: str) -> tuple[float, int, str]:
+        """Run the CLI; returns (wall seconds, peak RSS of the process in MB, stdout)."""
+        env = {**os.environ, "TICKVAULT_DATABASE_URL": url, "DAGSTER_HOME": str(self.home),
+               "TICKVAULT_DATA_DIR": str(self.work / "data")}
+        # RUSAGE_CHILDREN's maxrss is the largest of all waited-for children: run each measured
+        # command through a fresh shell so the figure is this command's own peak.
+        wrapper = [sys.executable, "-c",
+                   "import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]); "
+                   "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "
+                   "file=sys.stderr); sys.exit(r.returncode)", *TICKVAULT, *args]
+        started = time.perf_counter()
+        result = subprocess.run(wrapper, env=env, capture_output=True, text=True)
+        wall = time.perf_counter() - started
+        if result.returncode != 0:
+            raise SystemExit(f"tickvault {' '.join(args)} failed:\n{result.stdout}\n"
+                             f"{result.stderr[-3000:]}")
+        rss_kb = int(result.stderr.strip().splitlines()[-1])
+        return wall, rss_kb // 1024, result.stdout
+
+    def count(self, url: str, query: str) -> int:
+        with psycopg.connect(url) as conn:
+            row = conn.execute(query).fetchone()  # type: ignore[arg-type]  # fixed bench queries
+        return int(row[0]) if row else 0
+
+    def _metadata_seconds(self, asset: str) -> float:
+        """Sum of the per-partition 'seconds' metadata over the runs of the last command."""
+        from dagster import DagsterEventType, DagsterInstance
+
+        with DagsterInstance.from_config(str(self.home)) as instance:
+            total = 0.0
+            for run in instance.get_runs(limit=50):
+                if run.run_id in self._seen_runs:
+                    continue
+                self._seen_runs.add(run.run_id)
+                for entry in instance.all_logs(run.run_id,
+                                               of_type=DagsterEventType.ASSET_MATERIALIZATION):
+                    mat = entry.asset_materialization
+                    if mat is not None and mat.asset_key.to_user_string() == asset:
+                        total += float(mat.metadata["seconds"].value)
+            return total
+
+    # -- the measurements ---------------------------------------------------------------------
+
+    def generate(self) -> None:
+        a = self.args
+        self.full = self.work / "full"
+        self.incr = self.work / "incremental"
+        self.ohlcvt = self.work / "ohlcvt"
+        self.big = self.work / "big"
+        for folder in (self.full, self.incr, self.ohlcvt, self.big):
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+        started = time.perf_counter()
+        spec = DEFAULT_PAIRS[0]
+        total = a.rows + a.rows // 10
+        both = self.work / "both.csv"
+        write_trades(both, spec, rows=total, start=1_500_000_000, seed=a.seed)
+        with open(both, "rb") as src, open(self.full / "XBTUSD.csv", "wb") as first, \
+                open(self.incr / "XBTUSD.csv", "wb") as rest:
+            previous = b""
+            for i, line in enumerate(src):
+                second = line.split(b",", 1)[0]
+                # the split falls between two seconds, as Kraken's quarterly cut does
+                target = first if i < a.rows or second == previous else rest
+                target.write(line)
+                if target is first:
+                    previous = second
+        both.unlink()
+        self.full_rows = sum(1 for _ in open(self.full / "XBTUSD.csv", "rb"))
+        self.incr_rows = sum(1 for _ in open(self.incr / "XBTUSD.csv", "rb"))
+        generate_dump(self.ohlcvt, pairs=a.pairs, days=a.days, trades=False, seed=a.seed)
+        if a.rss_rows:
+            write_trades(self.big / "XBTUSD.csv", spec, rows=a.rss_rows, start=1_500_000_000,
+                         seed=a.seed + 1)
+        self.ohlcvt_rows = sum(sum(1 for _ in open(p, "rb")) for p in self.ohlcvt.glob("*.csv"))
+        print(f"generated in {time.perf_counter() - started:.1f}s: trades {self.full_rows:,} + "
+              f"incremental {self.incr_rows:,}; OHLCVT {len(list(self.ohlcvt.glob('*.csv')))} "
+              f"files, {self.ohlcvt_rows:,} rows", flush=True)
+
+    def fresh_import(self) -> None:
+        url = self.database("bench_fresh")
+        wall, rss, _ = self.tickvault(url, "kraken", "ingest-trades", "--directory",
+                                      str(self.full))
+        stored = self.count(url, "SELECT count(*) FROM trades")
+        assert stored == self.full_rows, (stored, self.full_rows)
+        keyed = self.count(url, "SELECT count(*) FROM pg_constraint WHERE contype = 'p' "
+                                "AND conrelid::regclass::text LIKE 'trades_i%'")
+        assert keyed >= 2, "keys in place"
+        self.rows["fresh"] = Row("tickvault fresh import (CLI start → committed, keys built)",
+                                 stored, wall, f"peak RSS {rss} MB")
+        self.fresh_url = url
+        self.rss = {"fresh": rss}
+        write = self._metadata_seconds("kraken_trades")
+        self.rows["fresh_write"] = Row("  of which inside the write path", stored, write)
+
+        wall, _, out = self.tickvault(url, "kraken", "ingest-trades", "--directory",
+                                      str(self.full))
+        assert "rows created                  0" in out or " 0\n" in out
+        self.rows["reimport"] = Row("re-import of the unchanged file (CLI, end to end)",
+                                    self.full_rows, wall, "nothing read: ledger fingerprint")
+
+        wall, _, _ = self.tickvault(url, "kraken", "ingest-trades", "--directory",
+                                    str(self.incr))
+        total = self.count(url, "SELECT count(*) FROM trades")
+        assert total == self.full_rows + self.incr_rows, (total, self.full_rows, self.incr_rows)
+        self.rows["incremental"] = Row("incremental file, +10% (CLI, end to end)",
+                                       self.incr_rows, wall)
+        write = self._metadata_seconds("kraken_trades")
+        self.rows["incremental_write"] = Row("  of which inside the write path", self.incr_rows,
+                                             write)
+
+    def limit(self) -> None:
+        url = self.database("bench_limit")
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("CREATE TABLE lim (ts bigint, price numeric, volume numeric)")
+        started = time.perf_counter()
+        subprocess.run(["psql", url, "-q", "-c",
+                        f"\\copy lim FROM '{self.full / 'XBTUSD.csv'}' WITH (FORMAT csv)"],
+                       check=True)
+        wall = time.perf_counter() - started
+        stored = self.count(url, "SELECT count(*) FROM lim")
+        self.rows["limit"] = Row("limit: psql \\copy into unindexed 3-column table", stored, wall)
+
+    def old_path(self) -> None:
+        url = self.database("bench_old")
+        with psycopg.connect(url, autocommit=True) as conn:
+            for statement in (
+                "CREATE TABLE market_trade (id bigserial PRIMARY KEY, asset_id integer NOT NULL,"
+                " timestamp timestamptz NOT NULL, price numeric(24, 10) NOT NULL,"
+                " volume numeric(24, 2) NOT NULL, source varchar(32) NOT NULL,"
+                " CONSTRAINT market_trade_uniq UNIQUE (asset_id, timestamp, source))",
+                "CREATE INDEX market_trade_asset_id ON market_trade (asset_id)",
+                "CREATE INDEX market_trade_timestamp ON market_trade (timestamp)",
+                "CREATE INDEX market_trade_source ON market_trade (source)",
+            ):
+                conn.execute(statement)  # type: ignore[arg-type]
+        limit = self.args.old_rows
+        batch = self.args.old_batch
+        rows = []
+        with open(self.full / "XBTUSD.csv") as src:
+            for i, line in enumerate(src):
+                if i >= limit:
+                    break
+                ts, price, volume = line.rstrip().split(",")
+                rows.append((1, datetime.fromtimestamp(int(ts), UTC), Decimal(price),
+                             Decimal(volume), "kraken"))
+        started = time.perf_counter()
+        with psycopg.connect(url, autocommit=True) as conn:
+            for start in range(0, len(rows), batch):
+                chunk = rows[start:start + batch]
+                values = pgsql.SQL(", ").join(pgsql.SQL("(%s, %s, %s, %s, %s)") for _ in chunk)
+                query = pgsql.SQL(
+                    "INSERT INTO market_trade (asset_id, timestamp, price, volume, source) "
+                    "VALUES {} ON CONFLICT DO NOTHING").format(values)
+                conn.execute(query, [v for row in chunk for v in row])
+        wall = time.perf_counter() - started
+        kept = self.count(url, "SELECT count(*) FROM market_trade")
+        self.rows["old"] = Row(f"old write path (INSERT … ON CONFLICT DO NOTHING, {batch}-row "
+                               f"batches, 5 indexes)", len(rows), wall,
+                               f"kept {kept:,} of {len(rows):,} rows ({kept / len(rows):.0%})")
+        self.old_kept = kept / len(rows)
+
+    def ohlcvt_backfill(self) -> None:
+        url = self.database("bench_ohlcvt")
+        wall, rss, out = self.tickvault(url, "kraken", "ingest-ohlcv", "--directory",
+                                        str(self.ohlcvt))
+        stored = self.count(url, "SELECT count(*) FROM candles")
+        assert stored == self.ohlcvt_rows, (stored, self.ohlcvt_rows)
+        write = self._metadata_seconds("kraken_ohlcvt")
+        files = len(list(self.ohlcvt.glob("*.csv")))
+        self.rows["ohlcvt"] = Row(f"OHLCVT dump, {files} files = {files} partitions in one "
+                                  f"Dagster run (CLI, end to end)", stored, wall,
+                                  f"peak RSS {rss} MB")
+        self.rows["ohlcvt_write"] = Row("  of which inside the write path", stored, write)
+        self.overhead = (wall - write) / wall
+
+    def big_file(self) -> None:
+        if not self.args.rss_rows:
+            return
+        url = self.database("bench_big")
+        wall, rss, _ = self.tickvault(url, "kraken", "ingest-trades", "--directory",
+                                      str(self.big))
+        stored = self.count(url, "SELECT count(*) FROM trades")
+        assert stored == self.args.rss_rows
+        self.rows["big"] = Row(f"fresh import of a {stored / 1e6:.0f}M-row file", stored, wall,
+                               f"peak RSS {rss} MB")
+        self.rss["big"] = rss
+
+    def drop_indexes(self) -> None:
+        url = self.database("bench_drop")
+        from resources.database import PostgresResource
+
+        PostgresResource(url=url).migrate()
+        with psycopg.connect(url, autocommit=True) as conn:  # a user's index, for the flag
+            conn.execute("CREATE INDEX trades_price_idx ON trades (price)")
+        wall, rss, _ = self.tickvault(url, "kraken", "ingest-trades", "--directory",
+                                      str(self.full), "--drop-indexes")
+        stored = self.count(url, "SELECT count(*) FROM trades")
+        self.rows["drop"] = Row("fresh import with --drop-indexes (a secondary index on price "
+                                "dropped, rebuilt after)", stored, wall, f"peak RSS {rss} MB")
+
+    # -- report -------------------------------------------------------------------------------
+
+    def report(self) -> str:
+        r = self.rows
+        limit = r["limit"].rate
+        lines = [
+            "# Kraken import benchmark",
+            "",
+            f"Command: `{' '.join(['.venv/bin/python', 'bench/kraken_import.py', *sys.argv[1:]])}`",
+            f"Run: {datetime.now(UTC):%Y-%m-%d %H:%M UTC}; machine: {platform.node()}, "
+            f"{os.cpu_count()} cores, {_cpu()}, {_memory()}; "
+            f"PostgreSQL {_pg_version(self.admin)}; Python {platform.python_version()}.",
+            "",
+            "| measurement | rows | seconds | rows/s | vs limit | note |",
+            "|---|---:|---:|---:|---:|---|",
+        ]
+        for row in r.values():
+            lines.append(f"| {row.name} | {row.rows:,} | {row.seconds:.2f} | {row.rate:,.0f} | "
+                         f"{row.rate / limit:.2f} | {row.note} |")
+        fresh = r["fresh"]
+        checks = [
+            ("fresh import ≥ 0.55 × limit (end to end)", fresh.rate / limit, 0.55, "≥"),
+            ("fresh import ≥ 15 × old write path", fresh.rate / r["old"].rate, 15.0, "≥"),
+            ("rows kept: tickvault 100%, old path", self.old_kept, 1.0, "info"),
+            ("re-import ≤ 2% of fresh import time (end to end)",
+             r["reimport"].seconds / fresh.seconds, 0.02, "≤"),
+            ("incremental rate / fresh rate (write path)",
+             r["incremental_write"].rate / r["fresh_write"].rate, 1.0, "info"),
+            ("incremental rate / fresh rate (end to end)",
+             r["incremental"].rate / fresh.rate, 1.0, "info"),
+            ("peak RSS MB, fresh import", self.rss["fresh"], 400, "≤"),
+            ("Dagster overhead share of the OHLCVT backfill wall time", self.overhead, 0.15, "≤"),
+        ]
+        if "big" in self.rss:
+            checks.insert(-1, (f"peak RSS MB, {self.args.rss_rows / 1e6:.0f}M-row file",
+                               self.rss["big"], 400, "≤"))
+        lines += ["", "| target | measured | target | met |", "|---|---:|---:|---|"]
+        for name, value, target, op in checks:
+            met = {"≥": value >= target, "≤": value <= target}.get(op)
+            shown = f"{value:,.3f}" if isinstance(value, float) else f"{value:,}"
+            lines.append(f"| {name} | {shown} | {op} {target} | "
+                         f"{'yes' if met else ('no' if met is False else '—')} |")
+        return "\n".join(lines) + "\n"
+
+
+def _cpu() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def _memory() -> str:
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        return f"{kb / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        return "unknown RAM"
+
+
+def _pg_version(url: str) -> str:
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SHOW server_version").fetchone()
+    return str(row[0]) if row else "?"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=5_000_000, help="trades in the fresh file")
+    parser.add_argument("--rss-rows", type=int, default=20_000_000,
+                        help="trades in the file for the memory check (0: skip)")
+    parser.add_argument("--pairs", type=int, default=200, help="pairs in the OHLCVT dump")
+    parser.add_argument("--days", type=float, default=30, help="days of 1-minute candles")
+    parser.add_argument("--old-rows", type=int, default=500_000, help="slice for the old path")
+    parser.add_argument("--old-batch", type=int, default=1_000,
+                        help="rows per INSERT in the old path")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--work", default=str(ROOT / "bench" / "work"))
+    parser.add_argument("--admin-url", default=os.environ.get(
+        "TICKVAULT_TEST_ADMIN_URL", "postgresql://127.0.0.1:5432/postgres"))
+    parser.add_argument("--results", default=str(ROOT / "bench" / "RESULTS.md"))
+    args = parser.parse_args()
+    bench = Bench(args)
+    bench.work.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(bench.home, ignore_errors=True)
+    bench.home.mkdir(parents=True)
+    try:
+        bench.generate()
+        for step in (bench.limit, bench.fresh_import, bench.old_path, bench.ohlcvt_backfill,
+                     bench.drop_indexes, bench.big_file):
+            started = time.perf_counter()
+            step()
+            print(f"{step.__name__}: {time.perf_counter() - started:.1f}s", flush=True)
+        text = bench.report()
+    finally:
+        bench.cleanup()
+    print(text)
+    Path(args.results).write_text(text)
+
+
+if __name__ == "__main__":
+    main()
