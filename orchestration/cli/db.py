@@ -37,4 +37,5 @@ def status() -> None:
         click.echo(f"  {version} {name:<32} {variant:<12} {applied_at:%Y-%m-%d %H:%M:%S%z}")
     click.echo("rows:")
     for count in info.counts:
-        click.echo(f"  {count.table:<32} {count.rows:>14,}")
+        approx = "" if count.exact else "  (estimate)"
+        click.echo(f"  {count.table:<32} {count.rows:>14,}{approx}")

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
 import click
 import psycopg
 import pyarrow as pa
-from psycopg import sql as pgsql
 import pyarrow.parquet as pq
+from psycopg import sql as pgsql
 
 import sql
 from orchestration.resources import SHARED
@@ -75,32 +74,40 @@ def _write_csv(conn: psycopg.Connection[Any], query: str, params: dict[str, Any]
     return max(0, rows - 1)
 
 
-def _decimal_type(values: list[Decimal | None]) -> pa.DataType:
-    present = [v for v in values if v is not None]
-    scale = max((max(0, -int(v.as_tuple().exponent)) for v in present), default=0)
-    digits = max((len(v.as_tuple().digits) - max(0, -int(v.as_tuple().exponent))
-                  for v in present), default=1)
-    precision = max(1, digits) + scale
-    return pa.decimal128(precision, scale) if precision <= 38 else pa.string()
+def _decimal_type(conn: psycopg.Connection[Any], query: str, params: dict[str, Any],
+                  column: str) -> pa.DataType:
+    """decimal128(p, s) wide enough for every value of ``column`` in the export, else text."""
+    statement = pgsql.SQL(
+        "SELECT max(scale({c})), max(length(trunc(abs({c}))::text)) FROM ({q}) AS export"
+    ).format(c=pgsql.Identifier(column), q=pgsql.SQL(query.strip().rstrip(";")))  # type: ignore[arg-type]
+    row = conn.execute(statement, params).fetchone()
+    scale, digits = (int(row[0] or 0), int(row[1] or 1)) if row else (0, 1)
+    return pa.decimal128(digits + scale, scale) if digits + scale <= 38 else pa.string()
 
 
 def _write_parquet(conn: psycopg.Connection[Any], query: str, params: dict[str, Any],
-                   out: IO[bytes]) -> int:
-    with conn.cursor(name="tickvault_export") as cur:
+                   out: IO[bytes], chunk_rows: int = 200_000) -> int:
+    """Streams row groups of ``chunk_rows``: memory stays bounded whatever the export's size."""
+    with conn.cursor() as probe:
+        probe.execute(pgsql.SQL("SELECT * FROM ({}) AS export LIMIT 0").format(
+            pgsql.SQL(query.strip().rstrip(";"))), params)  # type: ignore[arg-type]
+        names = [d.name for d in probe.description or []]
+    types = {name: pa.int64() if name in {"timestamp", "trade_count"}
+             else _decimal_type(conn, query, params, name) for name in names}
+    schema = pa.schema([(name, types[name]) for name in names])
+    rows = 0
+    with conn.transaction(), conn.cursor(name="tickvault_export") as cur, \
+            pq.ParquetWriter(out, schema) as writer:
         cur.execute(query, params)  # type: ignore[arg-type]  # a query from sql/, not input
-        data = cur.fetchall()
-        names = [d.name for d in cur.description or []]
-    columns: dict[str, pa.Array] = {}
-    for i, name in enumerate(names):
-        values = [row[i] for row in data]
-        if name in {"timestamp", "trade_count"}:
-            columns[name] = pa.array(values, pa.int64())
-        else:
-            kind = _decimal_type(values)
-            columns[name] = pa.array([None if v is None else (v if kind != pa.string() else str(v))
-                                      for v in values], kind)
-    pq.write_table(pa.table(columns), out)
-    return len(data)
+        while chunk := cur.fetchmany(chunk_rows):
+            columns = [
+                pa.array([row[i] if types[n] != pa.string() or row[i] is None else str(row[i])
+                          for row in chunk], types[n])
+                for i, n in enumerate(names)
+            ]
+            writer.write_table(pa.Table.from_arrays(columns, schema=schema))
+            rows += len(chunk)
+    return rows
 
 
 @click.group()

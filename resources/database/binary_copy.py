@@ -152,8 +152,9 @@ def _numeric_slow(values: list[Decimal], dscale: np.ndarray | None = None) -> _N
     aligned = -(-scale // 4) * 4
     magnitudes = []
     for v in values:  # from the digit tuple: Decimal arithmetic would round at 28 digits
-        digits, exponent = v.as_tuple()[1:]
-        magnitudes.append(int("".join(map(str, digits)) or "0") * 10 ** (int(exponent) + aligned))
+        _, digit_tuple, exponent = v.as_tuple()
+        magnitudes.append(int("".join(map(str, digit_tuple)) or "0")
+                          * 10 ** (int(exponent) + aligned))
     groups = _groups_needed(max(magnitudes, default=0))
     digits = np.zeros((len(values), groups), np.uint64)
     for row, magnitude in enumerate(magnitudes):
@@ -270,20 +271,20 @@ def _encode_uniform(
             fields.append((f"v{i}", dtype))
             array = values.to_numpy(zero_copy_only=False)
             fill += [(length_name, size), (f"v{i}", array)]
-    dtype = np.dtype(fields)  # type: ignore[call-overload]
+    row_type = np.dtype(fields)  # (name, type[, shape]) tuples
     # Values shared by every row (lengths, constants, numeric headers) go into one template row
     # that fills the array in a single pass; only per-row values are then written column-wise.
-    template = np.zeros(1, dtype)
+    template = np.zeros(1, row_type)
     per_row = []
     for name, value in fill:
-        if np.ndim(value) == 0:
+        if np.ndim(value) == 0:  # type: ignore[arg-type]
             template[name] = value
         else:
             per_row.append((name, value))
     rows = np.repeat(template, n)  # measured: faster than np.full or field-by-field fills
     for name, value in per_row:
         rows[name] = value
-    return memoryview(rows).cast("B")  # the array's own bytes: no copy
+    return memoryview(rows).cast("B")  # type: ignore[arg-type]  # the array's own bytes
 
 
 def _encode_rows(
@@ -369,4 +370,4 @@ def encode_batch(
         nulls = frozenset(c.name for bit, c in enumerate(nullable) if code >> bit & 1)
         sub = batch.take(pa.array(rows))
         parts.append(_encode_uniform(sub, columns, constants, nulls))
-    return b"".join(parts)  # type: ignore[arg-type]
+    return b"".join(parts)

@@ -39,5 +39,5 @@ def secondary_indexes_dropped(
         with database.connect() as conn:
             for name, definition in found:
                 # the server's own pg_get_indexdef() text, captured above: not user input
-                conn.execute(definition.encode())  # type: ignore[call-overload]
+                conn.execute(definition.encode())
                 log(f"--drop-indexes: rebuilt {name}")

@@ -117,12 +117,14 @@ def _record_partition_metadata(context: OutputContext, partition: str,
         asset_key=context.asset_key, metadata=dict(metadata), partition_key=partition)
 
 
-class MarketDataIOManager(ConfigurableIOManager):  # type: ignore[misc]
+class MarketDataIOManager(ConfigurableIOManager):
     """Writes :class:`ImportPlan` outputs (Kraken dumps, archives) to the database."""
 
     database: PostgresResource
 
-    def handle_output(self, context: OutputContext, obj: ImportPlan
+    # A generator, which Dagster accepts from handle_output (execute_step._store_output): its
+    # first yield flushes the events logged so far, which the failure path below relies on.
+    def handle_output(self, context: OutputContext, obj: ImportPlan  # type: ignore[override]
                       ) -> Iterator[dict[str, Any]]:
         sink = progress.current()
         sink.planned(sum(len(i.files) for i in obj.items),

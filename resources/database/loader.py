@@ -31,6 +31,7 @@ from resources.database.binary_copy import (
     PgType,
     encode_batch,
 )
+from resources.database.timescale import prepare_merge
 
 __all__ = [
     "LINE_COLUMN",
@@ -212,6 +213,7 @@ def merge_batches(
     router = _Router(spec, cutoff)
     staging = pgsql.Identifier(f"_staging_{spec.name}")
     staged_rows = 0
+    staged_bounds: list[datetime] = []
     direct_rows = 0
     staging_ready = False
     has_line = False
@@ -234,6 +236,9 @@ def merge_batches(
             has_line = True
         columns = [*spec.columns, Column(LINE_COLUMN, PgType.INT8)]
         staged_rows += copy_batches(conn, staging, columns, [batch], scope)
+        bounds = _time_bounds(batch, spec.time_column)
+        if bounds:
+            staged_bounds.extend(bounds)
 
     pending_direct: list[pa.RecordBatch] = []
 
@@ -261,6 +266,7 @@ def merge_batches(
     _flush_direct()
     inserted = direct_rows
     if staged_rows:
+        prepare_merge(conn, spec.name, min(staged_bounds), max(staged_bounds))
         inserted += _merge_staging(conn, spec, staging, has_line)
     result.rows_inserted = inserted
     result.seconds = time.perf_counter() - started

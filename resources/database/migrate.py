@@ -62,6 +62,15 @@ def _mode(conn: psycopg.Connection) -> str:
     return mode
 
 
+def chosen_files(mode: str) -> list[tuple[str, str, str]]:
+    """(version, name, SQL text) of every migration, in order, for a storage mode."""
+    chosen = []
+    for version, name, plain, variant in sql.migrations():
+        source = variant if (mode == "timescaledb" and variant is not None) else plain
+        chosen.append((version, name, source.read_text(encoding="utf-8")))
+    return chosen
+
+
 def migrate(conn: psycopg.Connection) -> MigrationResult:
     """Apply every pending migration, each in its own transaction. Safe to run concurrently."""
     conn.autocommit = False
@@ -74,18 +83,18 @@ def migrate(conn: psycopg.Connection) -> MigrationResult:
             for version, checksum in conn.execute("SELECT version, checksum FROM schema_migrations")
         }
         applied: list[str] = []
-        for version, name, plain, variant in sql.migrations():
-            chosen = variant if (mode == "timescaledb" and variant is not None) else plain
-            text = chosen.read_text(encoding="utf-8")
+        variants = {version for version, _, _, variant in sql.migrations() if variant}
+        for version, name, text in chosen_files(mode):
             if version in done:
                 if done[version] != _checksum(text):
                     log.warning("migration %s_%s changed since it was applied", version, name)
                 continue
             with conn.transaction():
-                conn.execute(text)  # type: ignore[call-overload]  # file text, not user input
+                conn.execute(text)  # file text, not user input
                 conn.execute(
                     sql.load("insert_schema_migration"),
-                    {"version": version, "name": name, "variant": mode if chosen is variant else "postgresql",
+                    {"version": version, "name": name,
+                     "variant": mode if version in variants else "postgresql",
                      "checksum": _checksum(text)},
                 )
             applied.append(f"{version}_{name}")

@@ -100,7 +100,7 @@ class TradesStore:
         parent = f"trades_i{instrument_id}"
         with psycopg.connect(self.url, application_name="tickvault-import") as conn:
             for statement in _BULK_SESSION:
-                conn.execute(statement)  # type: ignore[call-overload]
+                conn.execute(statement)
             advisory_lock(conn, TRADES.name, {"instrument_id": instrument_id})
             self._drop_orphans(conn, parent)
             exists = self._partition_exists(conn, parent)
@@ -211,7 +211,7 @@ class TradesStore:
 
         with psycopg.connect(self.url, application_name="tickvault-import") as conn:
             for statement in _BULK_SESSION:
-                conn.execute(statement)  # type: ignore[call-overload]
+                conn.execute(statement)
             checks = [pgsql.SQL("instrument_id = {}").format(pgsql.Literal(instrument_id)),
                       pgsql.SQL("ts < {}").format(pgsql.Literal(leaf.upper))]
             if leaf.lower is not None:

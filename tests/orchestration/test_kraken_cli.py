@@ -73,6 +73,16 @@ def test_ingest_export_roundtrip_and_idempotent_rerun(tmp_path, env):
                        "--start", "2024-01-01", "--end", "2024-01-05T00:00:00Z")
     assert trades.stdout.splitlines()[1:] == (dump / "XXBTZUSD.csv").read_text().splitlines()
 
+    parquet = tmp_path / "shib.parquet"
+    tickvault(env, "export", "candles", "--venue", "kraken", "--pair", "SHIBEUR",
+              "--interval", "1m", "--format", "parquet", "--output", str(parquet))
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(parquet).to_pylist()
+    assert [[Decimal(str(r[k])) for k in ("timestamp", "open", "high", "low", "close", "volume",
+                                          "trade_count")] for r in table] == \
+        [[Decimal(v) for v in r.split(",")] for r in source]
+
     with DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
         assert len(instance.get_runs()) >= 3  # the CLI's runs are real, persistent runs
 
