@@ -9,12 +9,21 @@ from __future__ import annotations
 import getpass
 import logging
 import os
+import socket
 from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 import yaml
-from dagster import AssetsDefinition, DagsterInstance, ExecuteInProcessResult, materialize
+from dagster import (
+    AssetsDefinition,
+    DagsterInstance,
+    DagsterRunStatus,
+    ExecuteInProcessResult,
+    RunsFilter,
+    materialize,
+)
 from psycopg import conninfo
 
 from resources import settings
@@ -97,6 +106,39 @@ def write_instance_config(home: Path, database_url: str) -> Path:
     return path
 
 
+PID_TAG = "tickvault/pid"
+HOST_TAG = "tickvault/host"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+def reap_dead_runs(inst: DagsterInstance) -> int:
+    """Mark failed the in-process runs of this host whose command was killed, and free their
+    pool slots: a run killed mid-way still holds its slots, and later runs would wait forever."""
+    host = socket.gethostname()
+    records = inst.get_run_records(RunsFilter(
+        statuses=[DagsterRunStatus.STARTED, DagsterRunStatus.STARTING], tags={HOST_TAG: host}))
+    reaped = 0
+    for record in records:
+        run = record.dagster_run
+        pid = int(run.tags.get(PID_TAG, "0") or 0)
+        if pid <= 0 or pid == os.getpid() or _alive(pid):
+            continue
+        inst.report_run_failed(run, f"the command running it (pid {pid}) is gone")
+        with suppress(NotImplementedError):
+            inst.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        reaped += 1
+    return reaped
+
+
 def instance(database_url: str | None = None) -> DagsterInstance:
     """The persistent instance in ``$DAGSTER_HOME`` (created with defaults if new)."""
     home = settings.dagster_home()
@@ -111,6 +153,7 @@ def instance(database_url: str | None = None) -> DagsterInstance:
                 inst.event_log_storage.set_concurrency_slots(pool, limit)
         except NotImplementedError:  # storages without op concurrency support
             pass
+    reap_dead_runs(inst)
     return inst
 
 
@@ -129,7 +172,8 @@ def run_assets(
     config = dict(run_config or {})
     if not verbose:  # the command's own progress lines say what happens; Dagster's DEBUG is noise
         config.setdefault("loggers", {"console": {"config": {"log_level": "WARNING"}}})
-    all_tags = dict(tags or {})
+    # Who runs it: lets a later command recognize (and reap) this run if the process is killed.
+    all_tags = {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname(), **(tags or {})}
     if partition_range is not None:
         all_tags[PARTITION_RANGE_START_TAG], all_tags[PARTITION_RANGE_END_TAG] = partition_range
     return materialize(

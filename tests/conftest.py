@@ -82,5 +82,11 @@ def db(database_url: str):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
+def admin_url() -> str:
+    """A role on the test server that may create and drop databases."""
+    return ADMIN_URL
+
+
+@pytest.fixture
 def fixtures_dir() -> Path:
     return FIXTURES

@@ -65,8 +65,13 @@ def ensure_database(url: str) -> None:
                 try:
                     conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
                     log.info("created database %s", dbname)
-                except psycopg.errors.DuplicateDatabase:
-                    pass  # created concurrently by another process: what we wanted
+                except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
+                    # Two processes creating it at once: the loser sees a duplicate (or, mid-
+                    # race, a unique violation on pg_database). Fine only if it now exists.
+                    exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                                          (dbname,)).fetchone()
+                    if exists is None:
+                        raise
             return
         except psycopg.OperationalError:
             continue

@@ -23,7 +23,7 @@ from resources.kraken_dumps.source import source_file
 __all__ = ["DUMP_DIR_ENV", "DumpScan", "KrakenDumpDirectory"]
 
 
-class KrakenDumpDirectory(ConfigurableResource):  # type: ignore[misc]
+class KrakenDumpDirectory(ConfigurableResource):  # type: ignore[type-arg]
     """Where Kraken's OHLCVT and trade-history CSVs were unpacked.
 
     Files are found in the directory and its subdirectories, so a full dump and later quarterly

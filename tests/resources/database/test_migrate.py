@@ -50,3 +50,22 @@ def test_concurrent_migrations_do_not_collide(fresh_database_url):
     for t in threads:
         t.join()
     assert errors == []
+
+
+def test_creating_the_database_from_many_processes_at_once(tmp_path, admin_url):
+    import concurrent.futures
+
+    from psycopg import conninfo
+    from psycopg import sql as pgsql
+
+    from resources.database.bootstrap import ensure_database
+    name = f"tickvault_race_{tmp_path.name[-8:].replace('-', '_')}"
+    url = conninfo.make_conninfo(admin_url, dbname=name)
+    try:
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            for future in [pool.submit(ensure_database, url) for _ in range(4)]:
+                future.result()
+        psycopg.connect(url).close()
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(pgsql.SQL("DROP DATABASE IF EXISTS {}").format(pgsql.Identifier(name)))
