@@ -5,7 +5,7 @@
 One run, one PostgreSQL server, each measurement in a fresh database:
 
 1. generates a trades file of N rows with same-second bursts, a 10% incremental file, and an
-   OHLCVT dump (pairs × 8 intervals);
+   OHLCVT dump (pairs x 8 intervals);
 2. times `tickvault kraken ingest-trades` on the fresh file, end to end (process start to rows
    committed, keys in place);
 3. times the limit: `psql \\copy` of the same file into an unindexed (ts bigint, price numeric,
@@ -155,13 +155,13 @@ class Bench:
                 if target is first:
                     previous = second
         both.unlink()
-        self.full_rows = sum(1 for _ in open(self.full / "XBTUSD.csv", "rb"))
-        self.incr_rows = sum(1 for _ in open(self.incr / "XBTUSD.csv", "rb"))
+        self.full_rows = _lines(self.full / "XBTUSD.csv")
+        self.incr_rows = _lines(self.incr / "XBTUSD.csv")
         generate_dump(self.ohlcvt, pairs=a.pairs, days=a.days, trades=False, seed=a.seed)
         if a.rss_rows:
             write_trades(self.big / "XBTUSD.csv", spec, rows=a.rss_rows, start=1_500_000_000,
                          seed=a.seed + 1)
-        self.ohlcvt_rows = sum(sum(1 for _ in open(p, "rb")) for p in self.ohlcvt.glob("*.csv"))
+        self.ohlcvt_rows = sum(_lines(p) for p in self.ohlcvt.glob("*.csv"))
         print(f"generated in {time.perf_counter() - started:.1f}s: trades {self.full_rows:,} + "
               f"incremental {self.incr_rows:,}; OHLCVT {len(list(self.ohlcvt.glob('*.csv')))} "
               f"files, {self.ohlcvt_rows:,} rows", flush=True)
@@ -251,7 +251,7 @@ class Bench:
 
     def ohlcvt_backfill(self) -> None:
         url = self.database("bench_ohlcvt")
-        wall, rss, out = self.tickvault(url, "kraken", "ingest-ohlcv", "--directory",
+        wall, rss, _ = self.tickvault(url, "kraken", "ingest-ohlcv", "--directory",
                                         str(self.ohlcvt))
         stored = self.count(url, "SELECT count(*) FROM candles")
         assert stored == self.ohlcvt_rows, (stored, self.ohlcvt_rows)
@@ -309,8 +309,8 @@ class Bench:
                          f"{row.rate / limit:.2f} | {row.note} |")
         fresh = r["fresh"]
         checks = [
-            ("fresh import ≥ 0.55 × limit (end to end)", fresh.rate / limit, 0.55, "≥"),
-            ("fresh import ≥ 15 × old write path", fresh.rate / r["old"].rate, 15.0, "≥"),
+            ("fresh import ≥ 0.55 x limit (end to end)", fresh.rate / limit, 0.55, "≥"),
+            ("fresh import ≥ 15 x old write path", fresh.rate / r["old"].rate, 15.0, "≥"),
             ("rows kept: tickvault 100%, old path", self.old_kept, 1.0, "info"),
             ("re-import ≤ 2% of fresh import time (end to end)",
              r["reimport"].seconds / fresh.seconds, 0.02, "≤"),
@@ -331,6 +331,11 @@ class Bench:
             lines.append(f"| {name} | {shown} | {op} {target} | "
                          f"{'yes' if met else ('no' if met is False else '—')} |")
         return "\n".join(lines) + "\n"
+
+
+def _lines(path: Path) -> int:
+    with open(path, "rb") as handle:
+        return sum(1 for _ in handle)
 
 
 def _cpu() -> str:

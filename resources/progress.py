@@ -53,7 +53,8 @@ class _Silent:
         pass
 
 
-_sink: ContextVar[ProgressSink] = ContextVar("tickvault_progress", default=_Silent())
+_SILENT = _Silent()  # stateless: one shared instance is fine as the default
+_sink: ContextVar[ProgressSink] = ContextVar("tickvault_progress", default=_SILENT)
 
 
 def current() -> ProgressSink:

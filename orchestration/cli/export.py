@@ -58,7 +58,7 @@ def _instrument(conn: psycopg.Connection[Any], venue: str, pair: str) -> int:
 def _open_output(output: Path | None) -> IO[bytes]:
     if output is None:
         return sys.stdout.buffer
-    return open(output, "wb")  # noqa: SIM115  # closed by the caller
+    return open(output, "wb")  # closed by the caller
 
 
 def _write_csv(conn: psycopg.Connection[Any], query: str, params: dict[str, Any],

@@ -261,8 +261,9 @@ def _encode_uniform(
             num = _numeric(col.name, values)
             fields += [(f"nd{i}", ">i2"), (f"w{i}", ">i2"), (f"s{i}", ">u2"), (f"ds{i}", ">i2"),
                        (f"d{i}", ">u2", (num.groups,))]
-            fill += [(length_name, 8 + 2 * num.groups), (f"nd{i}", num.groups), (f"w{i}", num.weight),
-                     (f"s{i}", num.sign), (f"ds{i}", num.dscale), (f"d{i}", num.digits)]
+            fill += [(length_name, 8 + 2 * num.groups), (f"nd{i}", num.groups),
+                     (f"w{i}", num.weight), (f"s{i}", num.sign), (f"ds{i}", num.dscale),
+                     (f"d{i}", num.digits)]
         elif col.pg_type is PgType.TIMESTAMPTZ:
             fields.append((f"v{i}", ">i8"))
             fill += [(length_name, 8), (f"v{i}", _timestamps_us(col.name, values))]
@@ -348,12 +349,14 @@ def encode_batch(
             continue
         nulls = batch.column(col.name).null_count
         if nulls and not col.nullable:
-            row = int(np.flatnonzero(batch.column(col.name).is_null().to_numpy(zero_copy_only=False))[0])
+            isnull = batch.column(col.name).is_null().to_numpy(zero_copy_only=False)
+            row = int(np.flatnonzero(isnull)[0])
             raise EncodeError(col.name, row, None, "missing value")
     if absent:  # a nullable column the source does not have (Kraken has no quote volume)
         for name in sorted(absent):
             column = next(c for c in columns if c.name == name)
-            batch = batch.append_column(name, pa.nulls(batch.num_rows, _ARROW_NULL_TYPE[column.pg_type]))
+            nulls = pa.nulls(batch.num_rows, _ARROW_NULL_TYPE[column.pg_type])
+            batch = batch.append_column(name, nulls)
     if any(c.pg_type is PgType.TEXT for c in columns):
         return _encode_rows(batch, columns, constants)
     nullable = [c for c in columns if c.nullable and c.name not in constants

@@ -59,7 +59,7 @@ class ImportItem:
 @dataclass(frozen=True)
 class ImportPlan:
     items: list[ImportItem]
-    options: ImportOptions = ImportOptions()
+    options: ImportOptions = field(default_factory=ImportOptions)
 
 
 @dataclass

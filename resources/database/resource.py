@@ -17,8 +17,8 @@ from pydantic import Field
 
 import sql
 from resources.database import bootstrap
-from resources.database.records import Instrument
 from resources.database.migrate import MigrationResult, migrate
+from resources.database.records import Instrument
 
 __all__ = ["DbStatus", "Instrument", "InstrumentConflict", "PostgresResource", "StorageMode"]
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import pyarrow as pa
@@ -196,7 +197,7 @@ class CsvDump:
         bounds.append(segment.end)
         return [
             Segment(a, b, segment.first_line if a == segment.start else None)
-            for a, b in zip(bounds, bounds[1:], strict=False)
+            for a, b in itertools.pairwise(bounds)
         ]
 
     # -- reading ------------------------------------------------------------------------------

@@ -32,7 +32,8 @@ COLUMNS = [
 ]
 
 
-def _roundtrip(conn: psycopg.Connection, batch: pa.RecordBatch, columns: list[Column]) -> list[tuple]:
+def _roundtrip(conn: psycopg.Connection, batch: pa.RecordBatch,
+               columns: list[Column]) -> list[tuple]:
     conn.execute("CREATE TEMP TABLE rt (instrument_id int, ts timestamptz, seq int, price numeric,"
                  " volume numeric, note text)")
     names = ", ".join(c.name for c in columns)
@@ -82,7 +83,8 @@ def test_invalid_decimal_names_the_row(bad):
 
 
 def test_naive_timestamps_are_refused():
-    batch = pa.record_batch({"ts": pa.array([1], pa.timestamp("s")), "seq": pa.array([0], pa.int32()),
+    batch = pa.record_batch({"ts": pa.array([1], pa.timestamp("s")),
+                             "seq": pa.array([0], pa.int32()),
                              "price": pa.array(["1"]), "volume": pa.array(["1"])})
     with pytest.raises(TypeError, match="tz-aware"):
         encode_batch(batch, COLUMNS[:5], {"instrument_id": 1})
