@@ -13,9 +13,30 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
-__all__ = ["FileProgress", "ProgressSink", "current", "reporting_to"]
+__all__ = ["Channel", "FileProgress", "ProgressSink", "current", "reporting_to"]
+
+T = TypeVar("T")
+
+
+class Channel(Generic[T]):
+    """Where one kind of progress goes in this process: a silent default, or a watcher
+    installed for the duration of a block."""
+
+    def __init__(self, name: str, silent: T) -> None:
+        self._sink: ContextVar[T] = ContextVar(name, default=silent)  # stateless
+
+    def current(self) -> T:
+        return self._sink.get()
+
+    @contextmanager
+    def reporting_to(self, sink: T) -> Iterator[T]:
+        token = self._sink.set(sink)
+        try:
+            yield sink
+        finally:
+            self._sink.reset(token)
 
 
 @dataclass(frozen=True)
@@ -53,18 +74,6 @@ class _Silent:
         pass
 
 
-_SILENT = _Silent()  # stateless: one shared instance is fine as the default
-_sink: ContextVar[ProgressSink] = ContextVar("tickvault_progress", default=_SILENT)
-
-
-def current() -> ProgressSink:
-    return _sink.get()
-
-
-@contextmanager
-def reporting_to(sink: ProgressSink) -> Iterator[ProgressSink]:
-    token = _sink.set(sink)
-    try:
-        yield sink
-    finally:
-        _sink.reset(token)
+_files: Channel[ProgressSink] = Channel("tickvault_progress", _Silent())
+current = _files.current
+reporting_to = _files.reporting_to

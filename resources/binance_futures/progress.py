@@ -1,15 +1,15 @@
 """Progress of kline backfills, for whoever watches this process (the command line's bar).
 
-Like :mod:`resources.progress`, a context variable: the watcher belongs to the process, and
-in-process Dagster runs execute on the caller's thread. Runs launched from the UI report nothing.
+Like :mod:`resources.progress` (and through its ``Channel``), a context variable: the watcher
+belongs to the process, and in-process Dagster runs execute on the caller's thread. Runs launched
+from the UI report nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from typing import Protocol
+
+from resources.progress import Channel
 
 __all__ = ["KlineProgress", "current", "reporting_to"]
 
@@ -39,19 +39,6 @@ class _Silent:
         pass
 
 
-_SILENT = _Silent()
-_sink: ContextVar[KlineProgress] = ContextVar("tickvault_binance_klines",
-                                              default=_SILENT)  # stateless: sharing it is fine
-
-
-def current() -> KlineProgress:
-    return _sink.get()
-
-
-@contextmanager
-def reporting_to(sink: KlineProgress) -> Iterator[KlineProgress]:
-    token = _sink.set(sink)
-    try:
-        yield sink
-    finally:
-        _sink.reset(token)
+_klines: Channel[KlineProgress] = Channel("tickvault_binance_klines", _Silent())
+current = _klines.current
+reporting_to = _klines.reporting_to

@@ -48,7 +48,7 @@ CANDLE_SCHEMA = pa.schema([
     pa.field("close", DECIMAL, nullable=False),
     pa.field("volume", DECIMAL, nullable=False),
     pa.field("trade_count", pa.int64()),
-    pa.field("line", pa.int64()),
+    pa.field("line", pa.int64(), nullable=False),
 ])
 
 TRADES = TableSpec(
@@ -69,5 +69,5 @@ TRADE_SCHEMA = pa.schema([
     pa.field("seq", pa.int32(), nullable=False),
     pa.field("price", DECIMAL, nullable=False),
     pa.field("volume", DECIMAL, nullable=False),
-    pa.field("line", pa.int64()),
+    pa.field("line", pa.int64(), nullable=False),
 ])

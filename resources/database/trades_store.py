@@ -90,7 +90,7 @@ class TradesStore:
         url: str,
         *,
         workers: int = 2,
-        min_part_bytes: int = 24 << 20,
+        min_part_bytes: int = 4 << 20,  # below this a second part costs more than it saves
         on_rows: Callable[[int, int], None] | None = None,
     ) -> None:
         self.url = url

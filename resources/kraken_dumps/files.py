@@ -39,6 +39,14 @@ class _RangeReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
+    def read(self, size: int = -1) -> bytes:
+        # Arrow asks for whole blocks: one allocation, not RawIOBase's bytearray-then-copy.
+        if size < 0 or size > self._left:
+            size = self._left
+        data = self._file.read(size) if size > 0 else b""
+        self._left -= len(data)
+        return data
+
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         if self._left <= 0:
             return 0
@@ -217,7 +225,10 @@ class CsvDump:
         columns = self.file.columns
         reader = pcsv.open_csv(
             _RangeReader(self.file.path, segment.start, segment.end),
-            read_options=pcsv.ReadOptions(column_names=list(columns), block_size=self.block_size),
+            # One thread per reader: segments are already read in parallel, and Arrow's own
+            # threads only add read-ahead memory (measured: no faster, ~10 MB more each).
+            read_options=pcsv.ReadOptions(column_names=list(columns), block_size=self.block_size,
+                                          use_threads=False),
             parse_options=pcsv.ParseOptions(quote_char=False, ignore_empty_lines=False,
                                             invalid_row_handler=_on_invalid),
             convert_options=pcsv.ConvertOptions(
@@ -265,9 +276,11 @@ class CsvDump:
 
     def sha256(self) -> str:
         digest = hashlib.sha256()
+        buffer = bytearray(1 << 20)  # one buffer, reused: hashing adds no memory churn
+        view = memoryview(buffer)
         with open(self.file.path, "rb") as handle:
-            while chunk := handle.read(8 << 20):
-                digest.update(chunk)
+            while n := handle.readinto(buffer):
+                digest.update(view[:n])
         return digest.hexdigest()
 
 

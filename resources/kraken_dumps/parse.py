@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from resources.database.binary_copy import has_byte
 from resources.database.loader import RowError
-from resources.database.tables import UTC_SECONDS
+from resources.database.tables import CANDLE_SCHEMA, TRADE_SCHEMA, UTC_SECONDS
 from resources.kraken_dumps.names import OHLCVT_COLUMNS, TRADE_COLUMNS
 
 __all__ = [
@@ -226,21 +226,6 @@ def _high_not_below_low(raw: pa.RecordBatch, lines: np.ndarray) -> None:
             raise DumpRowError(int(lines[row]), "high", h, f"high below low ({lo})")
 
 
-_TRADES_OUT = pa.schema([
-    pa.field("ts", UTC_SECONDS, nullable=False),
-    pa.field("seq", pa.int32(), nullable=False),
-    pa.field("price", pa.string(), nullable=False),
-    pa.field("volume", pa.string(), nullable=False),
-    pa.field("line", pa.int64(), nullable=False),
-])
-
-_OHLCVT_OUT = pa.schema([
-    pa.field("ts", UTC_SECONDS, nullable=False),
-    pa.field("open", pa.string(), nullable=False),
-    pa.field("high", pa.string(), nullable=False),
-    pa.field("low", pa.string(), nullable=False),
-    pa.field("close", pa.string(), nullable=False),
-    pa.field("volume", pa.string(), nullable=False),
-    pa.field("trade_count", pa.int64()),
-    pa.field("line", pa.int64(), nullable=False),
-])
+# The shared record schemas (resources.database.tables), which these parsers produce.
+_TRADES_OUT = TRADE_SCHEMA
+_OHLCVT_OUT = CANDLE_SCHEMA
