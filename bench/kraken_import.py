@@ -76,8 +76,9 @@ class Bench:
 
     def database(self, name: str) -> str:
         with psycopg.connect(self.admin, autocommit=True) as conn:
-            conn.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                pgsql.Identifier(name)))
+            for stale in (name, f"{name}_dagster"):  # and the Dagster storage the CLI makes
+                conn.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                    pgsql.Identifier(stale)))
             conn.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name)))
         self.databases.append(name)
         return conninfo.make_conninfo(self.admin, dbname=name)
@@ -85,8 +86,9 @@ class Bench:
     def cleanup(self) -> None:
         with psycopg.connect(self.admin, autocommit=True) as conn:
             for name in self.databases:
-                conn.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                    pgsql.Identifier(name)))
+                for database in (name, f"{name}_dagster"):
+                    conn.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                        pgsql.Identifier(database)))
 
     def settle(self) -> None:
         """Start each timed command from the same server state: the previous command's dirty
