@@ -139,6 +139,15 @@ def reap_dead_runs(inst: DagsterInstance) -> int:
     return reaped
 
 
+_opened: list[DagsterInstance] = []
+
+
+def dispose() -> None:
+    """Release the instances this process opened (their storage connections)."""
+    while _opened:
+        _opened.pop().dispose()
+
+
 def instance(database_url: str | None = None) -> DagsterInstance:
     """The persistent instance in ``$DAGSTER_HOME`` (created with defaults if new)."""
     home = settings.dagster_home()
@@ -154,6 +163,7 @@ def instance(database_url: str | None = None) -> DagsterInstance:
         except NotImplementedError:  # storages without op concurrency support
             pass
     reap_dead_runs(inst)
+    _opened.append(inst)
     return inst
 
 

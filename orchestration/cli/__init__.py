@@ -17,6 +17,7 @@ import click
 warnings.filterwarnings("ignore", message=r".* is currently in (beta|preview)")
 
 import importlib  # noqa: E402
+import os  # noqa: E402
 
 # Subcommands are imported when used: `tickvault kraken ...` should not pay for loading the
 # Binance client or the simulator's web server.
@@ -57,3 +58,37 @@ def main(ctx: click.Context, verbose: bool) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     ctx.ensure_object(dict)
     ctx.obj["verbose"] = verbose
+
+
+def entry() -> None:
+    """The ``tickvault`` console script: ``main``, then a prompt exit.
+
+    Tearing down an interpreter that has imported Dagster takes ~0.4 s (measured), 8% of a
+    5M-trade import. Once the command is done — its transactions committed, its output flushed,
+    the Dagster instance disposed — the process exits without that teardown. An unexpected
+    exception still takes the normal path, traceback and all.
+    """
+    try:
+        main.main(standalone_mode=False)
+        code = 0
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        code = exc.exit_code
+    except click.Abort:
+        click.echo("Aborted!", err=True)
+        code = 1
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    _release()
+    os._exit(code)
+
+
+def _release() -> None:
+    runner = sys.modules.get("orchestration.runner")
+    if runner is not None:
+        runner.dispose()  # type: ignore[attr-defined]
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()

@@ -1,5 +1,5 @@
 """``python -m orchestration.cli``: the same as the ``tickvault`` command."""
 
-from orchestration.cli import main
+from orchestration.cli import entry
 
-main()
+entry()
