@@ -63,7 +63,7 @@ def _graphql(port: int, query: str, variables: dict[str, object]) -> dict[str, o
         f"http://127.0.0.1:{port}/graphql",
         data=json.dumps({"query": query, "variables": variables}).encode(),
         headers={"content-type": "application/json"})
-    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310  # loopback only
+    with urllib.request.urlopen(request, timeout=60) as response:  # loopback only
         body = json.loads(response.read())
     if body.get("errors"):
         raise RuntimeError(body["errors"])
