@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any, cast
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -75,31 +76,39 @@ class SimMiddleware:
             await asyncio.sleep(decision.delay)
         action = decision.action
         fault = action.kind if action is not None else ("delay" if decision.delayed else None)
-        if action is None:
-            status = await self._forward(scope, receive, send)
-            self.state.stats.record(path, status, fault)
-            return
-        outcome = await self._inject(action, scope, receive, send)
-        log.debug("fault %s on %s -> %s", action.kind, path, outcome)
-        self.state.stats.record(path, outcome, action.kind)
 
-    async def _forward(self, scope: Scope, receive: Receive, send: Send) -> int:
+        # Outcomes are recorded just before the message that ends the exchange: a client that
+        # reads /_sim/stats right after its response must find that response counted.
+        def record(outcome: int | str) -> None:
+            self.state.stats.record(path, outcome, fault)
+
+        if action is None:
+            await self._forward(scope, receive, send, record)
+            return
+        await self._inject(action, scope, receive, send, record)
+        log.debug("fault %s on %s", action.kind, path)
+
+    async def _forward(self, scope: Scope, receive: Receive, send: Send,
+                       record: Callable[[int | str], None]) -> None:
         status = 0
 
         async def watch(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                record(status)
             await send(message)
 
         await self.app(scope, receive, watch)
-        return status
 
     async def _inject(
-        self, rule: FaultRule, scope: Scope, receive: Receive, send: Send
-    ) -> int | str:
+        self, rule: FaultRule, scope: Scope, receive: Receive, send: Send,
+        record: Callable[[int | str], None],
+    ) -> None:
         if rule.kind == "error":
             body, media = _error_body(rule.status)
+            record(rule.status)
             await send(
                 {
                     "type": "http.response.start",
@@ -111,10 +120,11 @@ class SimMiddleware:
                 }
             )
             await send({"type": "http.response.body", "body": body})
-            return rule.status
+            return
         if rule.kind == "drop":
+            record("dropped")
             await _close(send)
-            return "dropped"
+            return
 
         start: dict[str, Any] = {}
         chunks: list[bytes] = []
@@ -133,12 +143,13 @@ class SimMiddleware:
             # Promise the whole body, deliver half, hang up.
             headers.append((b"content-length", str(len(body)).encode()))
             status = start["status"]
+            record("truncated")
             await send({"type": "http.response.start", "status": status, "headers": headers})
             await send({"type": "http.response.body", "body": cut, "more_body": True})
             await _close(send)
-            return "truncated"
+            return
         # cut_json: a well-formed HTTP message carrying half a JSON document.
         headers.append((b"content-length", str(len(cut)).encode()))
+        record(int(start["status"]))
         await send({"type": "http.response.start", "status": start["status"], "headers": headers})
         await send({"type": "http.response.body", "body": cut})
-        return int(start["status"])
