@@ -28,6 +28,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from resources.binance_futures.config import KLINE_INTERVALS
+from resources.binance_futures.parsers import KLINE_SCHEMA
 from resources.binance_futures.symbols import InvalidSymbol, validate_symbol
 
 __all__ = [
@@ -55,19 +56,8 @@ _DECIMALS = ("open", "high", "low", "close", "volume", "quote_volume", "taker_bu
              "taker_buy_quote_volume")
 _DECIMAL_RE = r"^-?[0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?$"
 
-ARCHIVE_SCHEMA = pa.schema([
-    pa.field("ts", pa.timestamp("ms", tz="UTC"), nullable=False),
-    pa.field("open", pa.string(), nullable=False),
-    pa.field("high", pa.string(), nullable=False),
-    pa.field("low", pa.string(), nullable=False),
-    pa.field("close", pa.string(), nullable=False),
-    pa.field("volume", pa.string(), nullable=False),
-    pa.field("trade_count", pa.int64()),
-    pa.field("quote_volume", pa.string()),
-    pa.field("taker_buy_base_volume", pa.string()),
-    pa.field("taker_buy_quote_volume", pa.string()),
-    pa.field("line", pa.int64()),
-])
+# The klines of the REST parser, plus the source line each row came from (for error messages).
+ARCHIVE_SCHEMA = KLINE_SCHEMA.append(pa.field("line", pa.int64()))
 
 
 class ArchiveError(ValueError):
