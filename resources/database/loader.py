@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import time
 import zlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -72,7 +72,6 @@ class LoadResult:
     first_ts: datetime | None = None
     last_ts: datetime | None = None
     seconds: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def rows_present(self) -> int:
@@ -183,7 +182,6 @@ class _Router:
     def __init__(self, spec: TableSpec, newest: datetime | None) -> None:
         self.spec = spec
         self.cutoff = None if newest is None else pa.scalar(newest, pa.timestamp("us", tz="UTC"))
-        self.staged: list[pa.RecordBatch] = []
 
     def split(self, batch: pa.RecordBatch) -> tuple[pa.RecordBatch, pa.RecordBatch | None]:
         if self.cutoff is None:
@@ -311,6 +309,3 @@ def _plain(value: object) -> object:
         return value.astimezone(UTC).isoformat()
     return str(value) if value is not None else None
 
-
-def iter_nonempty(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    return (b for b in batches if b.num_rows)

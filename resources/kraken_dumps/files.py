@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import io
 import itertools
-import os
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -282,12 +281,3 @@ class CsvDump:
             while n := handle.readinto(buffer):
                 digest.update(view[:n])
         return digest.hexdigest()
-
-
-def still_same(file: DumpFile) -> bool:
-    """Whether the file on disk is still the one ``file`` describes (size and mtime)."""
-    try:
-        stat = os.stat(file.path)
-    except FileNotFoundError:
-        return False
-    return (stat.st_size, stat.st_mtime_ns) == (file.size, file.mtime_ns)
