@@ -216,6 +216,10 @@ class TradesStore:
             for batch in self._counted(source.batches(leaf.segment), leaf.segment):
                 if cancel.is_set():
                     raise _Cancelled()
+                if batch.num_rows:
+                    # rows of a segment are in time order: its bounds are its ends
+                    ts = batch.column(TRADES.time_column)
+                    result.add(LoadResult(first_ts=ts[0].as_py(), last_ts=ts[-1].as_py()))
                 result.rows_read += batch.num_rows
                 yield batch
 

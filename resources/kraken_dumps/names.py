@@ -97,7 +97,8 @@ class DumpScan:
 def dump_root(directory: str | None) -> Path:
     """``directory``, else ``$TICKVAULT_KRAKEN_DUMP_DIR``, else ``<data dir>/kraken_dump``."""
     configured = directory or os.environ.get(DUMP_DIR_ENV)
-    return Path(configured).expanduser() if configured else settings.data_dir() / "kraken_dump"
+    root = Path(configured).expanduser() if configured else settings.data_dir() / "kraken_dump"
+    return root.resolve()  # the ledger keys files by path: the same file, the same key
 
 
 def scan_directory(root: Path) -> DumpScan:

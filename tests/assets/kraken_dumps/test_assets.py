@@ -65,6 +65,8 @@ def test_a_bad_file_fails_its_partition_and_only_it(tmp_path, instance, make_res
     mats = _materializations(instance, kraken_trades)
     assert set(mats) == {"XBTUSD", "ETHUSD"}
     assert mats["XBTUSD"]["rows_inserted"] == _lines(dump / "XBTUSD.csv")
+    first_line = (dump / "XBTUSD.csv").read_text().split("\n", 1)[0]
+    assert mats["XBTUSD"]["first_ts_unix"] == float(first_line.split(",")[0])
     assert instance.get_materialized_partitions(AssetKey("kraken_trades")) == {"XBTUSD", "ETHUSD"}
     with resources["database"].connect() as conn:
         stored = dict(conn.execute(

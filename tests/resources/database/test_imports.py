@@ -68,6 +68,13 @@ def test_fresh_import_keeps_every_trade_in_order_and_reimport_changes_nothing(db
     assert outcome.status == "imported"
     assert (outcome.result.rows_read, outcome.result.rows_inserted) == (30_000, 30_000)
     assert _stored_trades(db, "XBTUSD") == _file_trades(path)
+    rows = _file_trades(path)
+    assert (int(outcome.result.first_ts.timestamp()), int(outcome.result.last_ts.timestamp())) \
+        == (rows[0][0], rows[-1][0])
+    with db.connect() as conn:
+        ledger = conn.execute("SELECT extract(epoch FROM first_ts)::bigint, "
+                              "extract(epoch FROM last_ts)::bigint FROM ingest_ledger").fetchone()
+    assert ledger == (rows[0][0], rows[-1][0])
     with db.connect() as conn:
         keys = conn.execute("SELECT count(*), count(DISTINCT (ts, seq)) FROM trades").fetchone()
         pk = conn.execute("SELECT count(*) FROM pg_constraint WHERE contype = 'p' AND "

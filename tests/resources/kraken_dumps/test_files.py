@@ -56,6 +56,13 @@ def test_header_bom_and_crlf_are_accepted(tmp_path, prefix, newline):
                                                   (0, "1.7", 3 + header)]
 
 
+def test_the_dump_root_is_absolute_whatever_the_working_directory(tmp_path, monkeypatch):
+    from resources.kraken_dumps.names import dump_root
+
+    monkeypatch.chdir(tmp_path)
+    assert dump_root("dump") == tmp_path.resolve() / "dump"
+
+
 def test_empty_file_has_no_rows(tmp_path):
     path = tmp_path / "XBTUSD.csv"
     path.write_bytes(b"")
