@@ -42,6 +42,7 @@ from assets.binance_futures import (
     kline_partition_key,
 )
 from assets.binance_futures.partitions import FIRST_MONTH
+from assets.partition_tags import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 from orchestration.component import Component
 from orchestration.resources import SHARED
 from resources.binance_futures import BinanceFuturesResource, BinancePublicDataResource
@@ -59,8 +60,8 @@ __all__ = [
     "months_to_pull",
 ]
 
-RANGE_START_TAG = "dagster/asset_partition_range_start"
-RANGE_END_TAG = "dagster/asset_partition_range_end"
+RANGE_START_TAG = PARTITION_RANGE_START_TAG  # the names this module's users import
+RANGE_END_TAG = PARTITION_RANGE_END_TAG
 
 binance_klines_job = define_asset_job(
     "binance_klines_job", selection=[binance_futures_klines],

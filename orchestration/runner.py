@@ -26,6 +26,7 @@ from dagster import (
 )
 from psycopg import conninfo
 
+from assets.partition_tags import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 from resources import settings
 from resources.database import bootstrap
 
@@ -39,9 +40,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# Dagster's own tag names for a single run over a partition key range (not exported publicly).
-PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
-PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 # Pools cap concurrent work per external system across all runs of this instance.
 POOL_LIMITS = {"binance_futures_api": 2}

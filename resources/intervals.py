@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["KRAKEN_INTERVALS", "interval_label", "parse_interval"]
+__all__ = ["KRAKEN_INTERVALS", "parse_interval"]
 
 KRAKEN_INTERVALS = (1, 5, 15, 30, 60, 240, 720, 1440)  # minutes, as in the dump file names
 
@@ -24,11 +24,3 @@ def parse_interval(text: str | int) -> int:
     if not match or int(match.group(1)) == 0:
         raise ValueError(f"not an interval: {text!r} (use minutes like 1440, or 1m, 4h, 1d, 1w)")
     return int(match.group(1)) * _UNITS[match.group(2)]
-
-
-def interval_label(seconds: int) -> str:
-    for unit in ("M", "w", "d", "h", "m", "s"):
-        size = _UNITS[unit]
-        if seconds % size == 0 and (unit != "M" or seconds == size):
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"

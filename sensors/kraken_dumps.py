@@ -22,16 +22,15 @@ from dagster import (
     sensor,
 )
 
-import sql
 from assets.kraken_dumps import KRAKEN_PAIRS, kraken_ohlcvt, kraken_trades
+from assets.partition_tags import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 from resources.database import PostgresResource
+from resources.database.ledger import unchanged_paths
 from resources.kraken_dumps.files import DumpFile, DumpKind
 from resources.kraken_dumps.resource import KrakenDumpDirectory
 
 __all__ = ["SETTLE_SECONDS", "kraken_ohlcvt_sensor", "kraken_trades_sensor", "partition_runs"]
 
-RANGE_START_TAG = "dagster/asset_partition_range_start"
-RANGE_END_TAG = "dagster/asset_partition_range_end"
 SETTLE_SECONDS = 10  # a file modified more recently may still be being copied: next tick
 
 
@@ -78,16 +77,11 @@ def _evaluate(
     new_pairs = sorted({f.pair for f in settled} - set(known))
     order = known + new_pairs  # Dagster appends new dynamic partitions in the order given
 
-    dataset = "kraken_ohlcvt" if kind is DumpKind.OHLCVT else "kraken_trades"
-    with database.connect() as conn:
-        ledger = {
-            path: (size, mtime, complete)
-            for path, size, mtime, complete in conn.execute(
-                sql.load("select_ledger_fingerprints"), {"dataset": dataset})
-        }
+    unchanged = unchanged_paths(database.resolved_url(), kind.dataset,
+                                [(f.path, f.size, f.mtime_ns) for f in settled])
     pending: dict[int | None, dict[str, list[DumpFile]]] = defaultdict(dict)
     for f in settled:
-        if ledger.get(str(f.path)) != (f.size, f.mtime_ns, True):
+        if f.path not in unchanged:
             pending[f.interval_min].setdefault(f.pair, []).append(f)
 
     asset = kraken_ohlcvt if kind is DumpKind.OHLCVT else kraken_trades
@@ -103,7 +97,7 @@ def _evaluate(
             requests.append(RunRequest(
                 run_key=f"{asset.key.to_user_string()}:{_fingerprint(covered)}",
                 asset_selection=[AssetKey(asset.key.path)],
-                tags={RANGE_START_TAG: start, RANGE_END_TAG: end,
+                tags={PARTITION_RANGE_START_TAG: start, PARTITION_RANGE_END_TAG: end,
                       "tickvault/trigger": f"kraken_{kind.value}_sensor"},
             ))
     if new_pairs:

@@ -20,7 +20,7 @@ from resources.database.imports import ImportOptions
 from resources.database.io_manager import ImportItem, ImportPlan
 from resources.database.tables import CANDLES, TRADES
 from resources.intervals import KRAKEN_INTERVALS
-from resources.kraken_dumps.files import DumpKind
+from resources.kraken_dumps.names import DumpKind, DumpScan
 from resources.kraken_dumps.pairs import parse_pair
 from resources.kraken_dumps.resource import KrakenDumpDirectory
 
@@ -60,12 +60,8 @@ def kraken_ohlcvt(
     items = []
     for key in context.partition_keys:
         dims = key.keys_by_dimension if isinstance(key, MultiPartitionKey) else {}
-        pair, interval = dims["pair"], int(dims["interval"])
-        files = kraken_dump.files_for(DumpKind.OHLCVT, pair, interval, scan=scan)
-        items.append(ImportItem(
-            partition_key=key, dataset="kraken_ohlcvt", table=CANDLES,
-            instrument=parse_pair(pair), interval_s=interval * 60,
-            files=[kraken_dump.source_file(f) for f in files], label=f"{pair} {interval}"))
+        items.append(_item(kraken_dump, scan, key, DumpKind.OHLCVT, dims["pair"],
+                           int(dims["interval"])))
     return ImportPlan(items, config.options())
 
 
@@ -81,11 +77,18 @@ def kraken_trades(
 ) -> ImportPlan:
     """Kraken trade history (``{PAIR}.csv``) in the ``trades`` table, every trade kept."""
     scan = kraken_dump.scan()
-    items = []
-    for pair in context.partition_keys:
-        files = kraken_dump.files_for(DumpKind.TRADES, pair, None, scan=scan)
-        items.append(ImportItem(
-            partition_key=pair, dataset="kraken_trades", table=TRADES,
-            instrument=parse_pair(pair), interval_s=0,
-            files=[kraken_dump.source_file(f) for f in files], label=pair))
+    items = [_item(kraken_dump, scan, pair, DumpKind.TRADES, pair, None)
+             for pair in context.partition_keys]
     return ImportPlan(items, config.options())
+
+
+def _item(kraken_dump: KrakenDumpDirectory, scan: DumpScan, key: str, kind: DumpKind, pair: str,
+          interval: int | None) -> ImportItem:
+    """One partition: its instrument and its files (oldest first), not read yet."""
+    files = kraken_dump.files_for(kind, pair, interval, scan=scan)
+    return ImportItem(
+        partition_key=key, dataset=kind.dataset,
+        table=TRADES if kind is DumpKind.TRADES else CANDLES,
+        instrument=parse_pair(pair), interval_s=(interval or 0) * 60,
+        files=[kraken_dump.source_file(f) for f in files],
+        label=pair if interval is None else f"{pair} {interval}")

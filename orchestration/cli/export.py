@@ -74,15 +74,24 @@ def _write_csv(conn: psycopg.Connection[Any], query: str, params: dict[str, Any]
     return max(0, rows - 1)
 
 
-def _decimal_type(conn: psycopg.Connection[Any], query: str, params: dict[str, Any],
-                  column: str) -> pa.DataType:
-    """decimal128(p, s) wide enough for every value of ``column`` in the export, else text."""
-    statement = pgsql.SQL(
-        "SELECT max(scale({c})), max(length(trunc(abs({c}))::text)) FROM ({q}) AS export"
-    ).format(c=pgsql.Identifier(column), q=pgsql.SQL(query.strip().rstrip(";")))  # type: ignore[arg-type]
-    row = conn.execute(statement, params).fetchone()
-    scale, digits = (int(row[0] or 0), int(row[1] or 1)) if row else (0, 1)
-    return pa.decimal128(digits + scale, scale) if digits + scale <= 38 else pa.string()
+def _decimal_types(conn: psycopg.Connection[Any], query: str, params: dict[str, Any],
+                   columns: list[str]) -> dict[str, pa.DataType]:
+    """decimal128(p, s) wide enough for each column's values in the export (else text): one
+    pass over the export for all columns."""
+    if not columns:
+        return {}
+    aggregates = pgsql.SQL(", ").join(
+        pgsql.SQL("max(scale({c})), max(length(trunc(abs({c}))::text))").format(
+            c=pgsql.Identifier(c)) for c in columns)
+    statement = pgsql.SQL("SELECT {a} FROM ({q}) AS export").format(
+        a=aggregates, q=pgsql.SQL(query.strip().rstrip(";")))  # type: ignore[arg-type]
+    row = conn.execute(statement, params).fetchone() or ()
+    types: dict[str, pa.DataType] = {}
+    for i, column in enumerate(columns):
+        scale, digits = int(row[2 * i] or 0), int(row[2 * i + 1] or 1)
+        types[column] = (pa.decimal128(digits + scale, scale) if digits + scale <= 38
+                         else pa.string())
+    return types
 
 
 def _write_parquet(conn: psycopg.Connection[Any], query: str, params: dict[str, Any],
@@ -92,8 +101,9 @@ def _write_parquet(conn: psycopg.Connection[Any], query: str, params: dict[str, 
         probe.execute(pgsql.SQL("SELECT * FROM ({}) AS export LIMIT 0").format(
             pgsql.SQL(query.strip().rstrip(";"))), params)  # type: ignore[arg-type]
         names = [d.name for d in probe.description or []]
-    types = {name: pa.int64() if name in {"timestamp", "trade_count"}
-             else _decimal_type(conn, query, params, name) for name in names}
+    integers = {"timestamp", "trade_count"}
+    types = {name: pa.int64() for name in names if name in integers}
+    types.update(_decimal_types(conn, query, params, [n for n in names if n not in integers]))
     schema = pa.schema([(name, types[name]) for name in names])
     rows = 0
     with conn.transaction(), conn.cursor(name="tickvault_export") as cur, \

@@ -118,8 +118,7 @@ def import_dump(kind: DumpKind, *, directory: Path | None, pairs: Sequence[str] 
         return CliProgress(0, 0, quiet=quiet, summary=summary)
     url = bootstrap.resolve_url(None)
     if not (force or dry_run or limit_per_file):
-        dataset = "kraken_ohlcvt" if kind is DumpKind.OHLCVT else "kraken_trades"
-        same = unchanged_paths(url, dataset, [(f.path, f.size, f.mtime_ns) for f in files])
+        same = unchanged_paths(url, kind.dataset, [(f.path, f.size, f.mtime_ns) for f in files])
         if len(same) == len(files):
             for f in files:
                 if not quiet:
@@ -235,9 +234,9 @@ def scan(directory: Path | None) -> None:
     url = bootstrap.resolve_url(None)
     order = _register(runner.instance(url), found.files)
     changed = 0
-    for kind, dataset in ((DumpKind.OHLCVT, "kraken_ohlcvt"), (DumpKind.TRADES, "kraken_trades")):
+    for kind in DumpKind:
         files = [(f.path, f.size, f.mtime_ns) for f in found.files if f.kind is kind]
-        changed += len(files) - len(unchanged_paths(url, dataset, files))
+        changed += len(files) - len(unchanged_paths(url, kind.dataset, files))
     trades = sum(f.kind is DumpKind.TRADES for f in found.files)
     click.echo(f"{root}: {len(found.files)} files ({trades} trades, "
                f"{len(found.files) - trades} OHLCVT), {len(found.pairs())} pairs; "

@@ -25,6 +25,7 @@ from resources.database.loader import (
     LoadResult,
     TableSpec,
     advisory_lock,
+    bulk_session,
     encode,
     merge_batches,
 )
@@ -130,7 +131,7 @@ def import_file(
     """
     if conn is None:
         with db.connect() as own:
-            own.execute(BULK_SESSION)
+            bulk_session(own)
             own.commit()
             return import_file(db, dataset=dataset, table=table, instrument=instrument,
                                interval_s=interval_s, file=file, options=options,
@@ -141,11 +142,6 @@ def import_file(
     except BaseException:
         conn.rollback()
         raise
-
-
-# Safe for bulk loads: data and its ledger row commit together, so a commit lost in a machine
-# crash only means the file is imported again.
-BULK_SESSION = "SET synchronous_commit = off"
 
 
 def _import(db: PostgresResource, conn: psycopg.Connection[Any], dataset: str,

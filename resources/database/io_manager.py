@@ -29,13 +29,12 @@ from dagster import (
 
 from resources import progress
 from resources.database.imports import (
-    BULK_SESSION,
     ImportOptions,
     Outcome,
     SourceFile,
     import_file,
 )
-from resources.database.loader import LoadResult, TableSpec
+from resources.database.loader import LoadResult, TableSpec, bulk_session
 from resources.database.resource import Instrument, PostgresResource
 
 __all__ = ["ImportItem", "ImportPlan", "MarketDataIOManager", "PartitionReport"]
@@ -130,7 +129,7 @@ class MarketDataIOManager(ConfigurableIOManager):
         sink.planned(sum(len(i.files) for i in obj.items),
                      sum(f.size for i in obj.items for f in i.files))
         with self.database.connect() as conn:
-            conn.execute(BULK_SESSION)
+            bulk_session(conn)
             conn.commit()
             reports = [self._write(context, conn, item, obj.options, sink) for item in obj.items]
         failed = [r for r in reports if r.failures]

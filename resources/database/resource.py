@@ -103,10 +103,6 @@ class PostgresResource(ConfigurableResource):  # type: ignore[type-arg]  # Dagst
             _ready[self.url or ""] = url
         return result
 
-    def mode(self) -> StorageMode:
-        with self.connect() as conn:
-            return storage_mode(conn)
-
     def upsert_instrument(self, instrument: Instrument) -> int:
         with self.connect() as conn:
             return upsert_instrument(conn, instrument)

@@ -41,6 +41,7 @@ from resources.database.loader import (
     LoadResult,
     TableSpec,
     advisory_lock,
+    bulk_session,
     copy_batches,
     merge_batches,
 )
@@ -51,14 +52,6 @@ __all__ = ["TradesStore", "instrument_table"]
 
 log = logging.getLogger(__name__)
 
-_BULK_SESSION = (
-    # The attaching transaction commits synchronously and so flushes the workers' WAL with it.
-    "SET synchronous_commit = off",
-    "SET maintenance_work_mem = '256MB'",
-    # Leaves are keyed two at a time already: parallel index workers only oversubscribe the
-    # cores (measured slower).
-    "SET max_parallel_maintenance_workers = 0",
-)
 
 
 class _Cancelled(Exception):
@@ -108,8 +101,7 @@ class TradesStore:
         started = time.perf_counter()
         parent = f"trades_i{instrument_id}"
         with psycopg.connect(self.url, application_name="tickvault-import") as conn:
-            for statement in _BULK_SESSION:
-                conn.execute(statement)
+            bulk_session(conn)
             advisory_lock(conn, TRADES.name, {"instrument_id": instrument_id})
             self._drop_orphans(conn, parent)
             exists = self._partition_exists(conn, parent)
@@ -224,8 +216,7 @@ class TradesStore:
                 yield batch
 
         with psycopg.connect(self.url, application_name="tickvault-import") as conn:
-            for statement in _BULK_SESSION:
-                conn.execute(statement)
+            bulk_session(conn)
             checks = [pgsql.SQL("instrument_id = {}").format(pgsql.Literal(instrument_id)),
                       pgsql.SQL("ts < {}").format(pgsql.Literal(leaf.upper))]
             if leaf.lower is not None:

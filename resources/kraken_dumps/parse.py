@@ -141,7 +141,7 @@ def parse_trades_batch(
     """
     raw, lines = _line_numbers(raw, first_line)
     if raw.num_rows == 0:
-        return pa.record_batch([], schema=_TRADES_OUT), carry
+        return pa.record_batch([], schema=TRADE_SCHEMA), carry
     ts = _timestamps(raw, lines, max(carry.last_ts, earliest))
     backwards = ts[1:] < ts[:-1]
     if backwards.any():
@@ -162,7 +162,7 @@ def parse_trades_batch(
     batch = pa.record_batch(
         [pa.array(ts, UTC_SECONDS), pa.array(seq.astype(np.int32)), raw.column("price"),
          raw.column("volume"), pa.array(lines)],
-        schema=_TRADES_OUT,
+        schema=TRADE_SCHEMA,
     )
     return batch, TradeCarry(int(ts[-1]), int(same))
 
@@ -186,7 +186,7 @@ def parse_ohlcvt_batch(
     """
     raw, lines = _line_numbers(raw, first_line)
     if raw.num_rows == 0:
-        return pa.record_batch([], schema=_OHLCVT_OUT), carry
+        return pa.record_batch([], schema=CANDLE_SCHEMA), carry
     ts = _timestamps(raw, lines, carry.last_ts)
     if ts[0] == carry.last_ts:
         raise DumpRowError(int(lines[0]), "time", int(ts[0]), "repeated timestamp")
@@ -204,7 +204,7 @@ def parse_ohlcvt_batch(
     batch = pa.record_batch(
         [pa.array(ts, UTC_SECONDS), raw.column("open"), raw.column("high"), raw.column("low"),
          raw.column("close"), raw.column("volume"), pa.array(count), pa.array(lines)],
-        schema=_OHLCVT_OUT,
+        schema=CANDLE_SCHEMA,
     )
     return batch, OhlcvtCarry(int(ts[-1]))
 
@@ -225,7 +225,3 @@ def _high_not_below_low(raw: pa.RecordBatch, lines: np.ndarray) -> None:
         if below:
             raise DumpRowError(int(lines[row]), "high", h, f"high below low ({lo})")
 
-
-# The shared record schemas (resources.database.tables), which these parsers produce.
-_TRADES_OUT = TRADE_SCHEMA
-_OHLCVT_OUT = CANDLE_SCHEMA

@@ -46,9 +46,7 @@ class KrakenDumpDirectory(ConfigurableResource):  # type: ignore[type-arg]
     def files_for(self, kind: DumpKind, pair: str, interval_min: int | None = None,
                   scan: DumpScan | None = None) -> list[DumpFile]:
         """The files of one partition, oldest data first."""
-        scan = scan or self.scan()
-        found = [f for f in scan.files
-                 if f.kind is kind and f.pair == pair and f.interval_min == interval_min]
+        found = (scan or self.scan()).of(kind, pair, interval_min)
 
         def _first(file: DumpFile) -> tuple[int, str]:
             try:

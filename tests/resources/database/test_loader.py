@@ -58,7 +58,7 @@ def test_conflicting_value_is_an_error_and_writes_nothing(db, scope):
     with db.connect() as conn:
         rows = conn.execute("SELECT count(*), max(close) FROM candles WHERE instrument_id = %s",
                             (scope["instrument_id"],)).fetchone()
-    assert rows == (10, 1.5) or (rows[0] == 10 and str(rows[1]) == "1.5")
+    assert (rows[0], str(rows[1])) == (10, "1.5")
 
 
 def test_duplicate_key_within_new_rows_raises_unique_violation(db, scope):
