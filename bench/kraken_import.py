@@ -32,7 +32,7 @@ import statistics
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -55,7 +55,6 @@ class Row:
     rows: int
     seconds: float
     note: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def rate(self) -> float:
