@@ -7,6 +7,19 @@ from pathlib import Path
 
 DATA_DIR_ENV = "TICKVAULT_DATA_DIR"
 DATABASE_URL_ENV = "TICKVAULT_DATABASE_URL"
+DEFAULT_DATABASE = "tickvault"
+LOCAL_PORT_ENV = "TICKVAULT_LOCAL_PGPORT"  # where the default URL looks; tests point it elsewhere
+
+
+def local_database() -> dict[str, str]:
+    """Connection parameters of the default database, used when ``$TICKVAULT_DATABASE_URL`` is
+    unset: PostgreSQL on 127.0.0.1 (port ``$TICKVAULT_LOCAL_PGPORT``, else 5432), database
+    ``tickvault``, as ``$PGUSER`` or else the current user."""
+    import getpass
+
+    port = int(os.environ.get(LOCAL_PORT_ENV, "5432"))
+    user = os.environ.get("PGUSER") or getpass.getuser()
+    return {"host": "127.0.0.1", "port": str(port), "dbname": DEFAULT_DATABASE, "user": user}
 
 
 def project_root() -> Path | None:

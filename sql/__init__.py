@@ -8,10 +8,24 @@ anywhere under this package. Values are always bound parameters; identifiers are
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
-from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 __all__ = ["load", "migrations"]
+
+
+def _package() -> Traversable:
+    """This package's files. Installed as a directory (always, in practice) that is a Path:
+    importlib.resources, ~10 ms to import, is needed only for a package inside a zip."""
+    here = Path(__file__).parent
+    if here.is_dir():
+        return here
+    from importlib import resources
+
+    return resources.files(__name__)
 
 
 def _walk(node: Traversable) -> list[Traversable]:
@@ -27,7 +41,7 @@ def _walk(node: Traversable) -> list[Traversable]:
 @cache
 def _index() -> dict[str, Traversable]:
     index: dict[str, Traversable] = {}
-    for path in _walk(resources.files(__name__)):
+    for path in _walk(_package()):
         if path.name[:4].isdigit():  # migrations are listed by migrations(), not by name
             continue
         name = path.name.removesuffix(".sql")
@@ -51,7 +65,7 @@ def migrations() -> list[tuple[str, str, Traversable, Traversable | None]]:
     ``0003_create_trades.sql`` is version ``0003`` named ``create_trades``; a sibling
     ``0003_create_trades.timescale.sql`` replaces it when the TimescaleDB extension is active.
     """
-    folder = resources.files(__name__).joinpath("migrations")
+    folder = _package().joinpath("migrations")
     plain: dict[str, Traversable] = {}
     variants: dict[str, Traversable] = {}
     for path in folder.iterdir():

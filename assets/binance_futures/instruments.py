@@ -12,7 +12,7 @@ from resources.binance_futures.parsers import parse_exchange_info
 from resources.binance_futures.resource import BinanceFuturesResource
 from resources.binance_futures.store import find_instrument_id
 from resources.database import PostgresResource
-from resources.database.resource import upsert_instrument
+from resources.database.postgres import upsert_instrument
 
 __all__ = ["binance_futures_instruments"]
 

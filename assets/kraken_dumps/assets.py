@@ -18,11 +18,10 @@ from pydantic import Field
 
 from resources.database.imports import ImportOptions
 from resources.database.io_manager import ImportItem, ImportPlan
-from resources.database.tables import CANDLES, TRADES
 from resources.intervals import KRAKEN_INTERVALS
 from resources.kraken_dumps.names import DumpKind, DumpScan
-from resources.kraken_dumps.pairs import parse_pair
 from resources.kraken_dumps.resource import KrakenDumpDirectory
+from resources.kraken_dumps.source import dump_target
 
 KRAKEN_PAIRS = DynamicPartitionsDefinition(name="kraken_pairs")
 OHLCVT_PARTITIONS = MultiPartitionsDefinition({
@@ -86,9 +85,8 @@ def _item(kraken_dump: KrakenDumpDirectory, scan: DumpScan, key: str, kind: Dump
           interval: int | None) -> ImportItem:
     """One partition: its instrument and its files (oldest first), not read yet."""
     files = kraken_dump.files_for(kind, pair, interval, scan=scan)
+    target = dump_target(kind, pair, interval)
     return ImportItem(
-        partition_key=key, dataset=kind.dataset,
-        table=TRADES if kind is DumpKind.TRADES else CANDLES,
-        instrument=parse_pair(pair), interval_s=(interval or 0) * 60,
-        files=[kraken_dump.source_file(f) for f in files],
-        label=pair if interval is None else f"{pair} {interval}")
+        partition_key=key, dataset=target.dataset, table=target.table,
+        instrument=target.instrument, interval_s=target.interval_s,
+        files=[kraken_dump.source_file(f) for f in files], label=target.label)

@@ -7,6 +7,7 @@ in the UI (``dagster dev`` with the same ``DAGSTER_HOME``).
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,19 +17,21 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from orchestration.cli.progress import CliProgress, Summary
-from resources.database import bootstrap
-from resources.database.ledger import unchanged_paths
+from orchestration.cli.unchanged import selected, unchanged_lines
+from resources.database.ledger import unchanged_paths, unchanged_paths_quick
 from resources.intervals import KRAKEN_INTERVALS
 from resources.kraken_dumps.names import DumpFile, DumpKind, DumpScan, dump_root, scan_directory
-from resources.kraken_dumps.pairs import parse_pair
 
 if TYPE_CHECKING:
     from dagster import DagsterInstance
 
-# Dagster, the assets and the write path are imported only when there is something to import:
-# a re-run over an unchanged dump is answered from the ledger in a fraction of a second.
+# Dagster, the assets, the write path, psycopg (bootstrap) and rich are imported only when there
+# is something to import: a re-run over an unchanged dump is answered from the ledger through
+# libpq directly (before click loads, in its plain form: orchestration.cli.unchanged). Keep the
+# imports above that light.
 
 AVERAGE_LINE_BYTES = {DumpKind.TRADES: 32, DumpKind.OHLCVT: 64}
+IMPORT_AHEAD_ENV = "TICKVAULT_IMPORT_AHEAD"  # "0": no import starts before its run
 
 
 @click.group()
@@ -47,13 +50,6 @@ def _intervals(text: str | None) -> list[int]:
                                      f"({', '.join(map(str, KRAKEN_INTERVALS))})")
         chosen.append(value)
     return sorted(set(chosen), key=KRAKEN_INTERVALS.index)
-
-
-def _matches_pair(file_pair: str, wanted: Sequence[str]) -> bool:
-    if not wanted:
-        return True
-    instrument = parse_pair(file_pair)
-    return any(w.upper() in {file_pair.upper(), instrument.pair.upper()} for w in wanted)
 
 
 @dataclass
@@ -97,6 +93,12 @@ def _plan(kind: DumpKind, files: list[DumpFile], order: list[str],
     return _Plan(files, runs)
 
 
+def _database_url() -> str:
+    from resources.database import bootstrap  # psycopg: kept off the no-op path
+
+    return bootstrap.resolve_url(None)
+
+
 def import_dump(kind: DumpKind, *, directory: Path | None, pairs: Sequence[str] = (),
                 intervals: Sequence[int] = KRAKEN_INTERVALS, batch_size: int | None = None,
                 dry_run: bool = False, skip_existing: bool = False, drop_indexes: bool = False,
@@ -107,8 +109,7 @@ def import_dump(kind: DumpKind, *, directory: Path | None, pairs: Sequence[str] 
     if not root.is_dir():
         raise click.ClickException(f"dump directory {root} does not exist")
     scan = scan_directory(root)
-    files = [f for f in scan.files if f.kind is kind and _matches_pair(f.pair, pairs)
-             and (kind is DumpKind.TRADES or f.interval_min in intervals)]
+    files = selected(scan, kind, pairs, intervals)
     summary = Summary()
     for path, why in scan.rejected:
         click.echo(f"skipped {path}: {why}", err=True)
@@ -116,18 +117,22 @@ def import_dump(kind: DumpKind, *, directory: Path | None, pairs: Sequence[str] 
     if not files:
         click.echo(f"no {kind.value} files to import in {root}", err=True)
         return CliProgress(0, 0, quiet=quiet, summary=summary)
-    url = bootstrap.resolve_url(None)
-    if not (force or dry_run or limit_per_file):
-        same = unchanged_paths(url, kind.dataset, [(f.path, f.size, f.mtime_ns) for f in files])
-        if len(same) == len(files):
-            for f in files:
-                if not quiet:
-                    label = f.pair if f.interval_min is None else f"{f.pair} {f.interval_min}"
-                    click.echo(f"{label:<22} unchanged", err=True)
-            summary.files = summary.unchanged = len(files)
-            click.echo(f"all {len(files)} files unchanged since their last import; nothing to "
-                       "do (--force re-reads them)", err=True)
-            return CliProgress(0, 0, quiet=True, summary=summary)
+    fingerprints = [(f.path, f.size, f.mtime_ns) for f in files]
+    check = not (force or dry_run or limit_per_file)
+    # Asked through libpq first: no psycopg, no database set-up. None: it could not tell, and
+    # the full path (which may create the database or start the private cluster) asks again.
+    same = unchanged_paths_quick(kind.dataset, fingerprints) if check else None
+    url = None
+    if check and same is None:
+        url = _database_url()
+        same = unchanged_paths(url, kind.dataset, fingerprints)
+    if same is not None and len(same) == len(files):
+        for line in unchanged_lines(files, quiet=quiet):
+            click.echo(line, err=True)
+        summary.files = summary.unchanged = len(files)
+        return CliProgress(0, 0, quiet=True, summary=summary)
+    if url is None:
+        url = _database_url()
     return _run_imports(kind, root, files, intervals, summary, batch_size=batch_size,
                         dry_run=dry_run, skip_existing=skip_existing, drop_indexes=drop_indexes,
                         force=force, limit_per_file=limit_per_file, workers=workers, quiet=quiet,
@@ -139,6 +144,49 @@ def _run_imports(kind: DumpKind, root: Path, files: list[DumpFile], intervals: S
                  skip_existing: bool, drop_indexes: bool, force: bool,
                  limit_per_file: int | None, workers: int, quiet: bool,
                  database_url: str) -> CliProgress:
+    from resources.database import prestage
+
+    sink = CliProgress(len(files), sum(f.size for f in files), quiet=quiet, summary=summary)
+    block = max(64 << 10, batch_size * AVERAGE_LINE_BYTES[kind]) if batch_size else 1 << 20
+    config = {"dry_run": dry_run, "skip_existing": skip_existing, "force": force,
+              "limit_per_file": limit_per_file, "workers": workers}
+    if not (dry_run or drop_indexes) and prestage.available() \
+            and os.environ.get(IMPORT_AHEAD_ENV, "1") != "0":
+        _start_ahead(kind, files, config, block, sink)
+    try:
+        return _run(kind, root, files, intervals, sink, config, block, drop_indexes,
+                    database_url)
+    finally:
+        prestage.cancel_all()
+
+
+def _start_ahead(kind: DumpKind, files: list[DumpFile], config: dict[str, Any], block: int,
+                 sink: CliProgress) -> None:
+    """Begin the first file's import while Dagster starts (see resources.database.prestage).
+
+    Only when the files make one partition: then the run's first file is known without the
+    instance (whose partition order decides which of several partitions comes first)."""
+    from resources.database import prestage
+    from resources.database.imports import ImportOptions
+    from resources.database.postgres import Postgres
+    from resources.kraken_dumps.files import oldest_first
+    from resources.kraken_dumps.source import dump_target, source_file
+
+    if len({(f.pair, f.interval_min) for f in files}) != 1:
+        return
+    first = oldest_first(files)[0]
+    target = dump_target(kind, first.pair, first.interval_min)
+    options = ImportOptions(dry_run=config["dry_run"], skip_existing=config["skip_existing"],
+                            force=config["force"], limit_rows=config["limit_per_file"],
+                            workers=config["workers"])
+    prestage.start(Postgres(), dataset=target.dataset, table=target.table,
+                   instrument=target.instrument, interval_s=target.interval_s,
+                   file=source_file(first, block_size=block), options=options, progress=sink)
+
+
+def _run(kind: DumpKind, root: Path, files: list[DumpFile], intervals: Sequence[int],
+         sink: CliProgress, config: dict[str, Any], block: int, drop_indexes: bool,
+         database_url: str) -> CliProgress:
     from assets.kraken_dumps import kraken_ohlcvt, kraken_trades
     from orchestration import runner
     from orchestration.resources import SHARED
@@ -146,19 +194,15 @@ def _run_imports(kind: DumpKind, root: Path, files: list[DumpFile], intervals: S
     from resources.database.indexes import secondary_indexes_dropped
     from resources.kraken_dumps.resource import KrakenDumpDirectory
 
-    sink = CliProgress(len(files), sum(f.size for f in files), quiet=quiet, summary=summary)
     instance = runner.instance(database_url)
     order = _register(instance, files)
     plan = _plan(kind, files, order, list(intervals))
-    block = max(64 << 10, batch_size * AVERAGE_LINE_BYTES[kind]) if batch_size else 1 << 20
     resources: dict[str, Any] = {
         **SHARED, "kraken_dump": KrakenDumpDirectory(directory=str(root), block_size_bytes=block)}
     asset = kraken_trades if kind is DumpKind.TRADES else kraken_ohlcvt
-    config = {"dry_run": dry_run, "skip_existing": skip_existing, "force": force,
-              "limit_per_file": limit_per_file, "workers": workers}
     tables = ["trades"] if kind is DumpKind.TRADES else ["candles"]
     with secondary_indexes_dropped(SHARED["database"], tables,
-                                   enabled=drop_indexes and not dry_run,
+                                   enabled=drop_indexes and not config["dry_run"],
                                    log=lambda m: click.echo(m, err=True)), \
             progress.reporting_to(sink), sink:
         for first, last in plan.runs:
@@ -228,6 +272,7 @@ def ingest_trades(limit_per_file: int | None, **options: Any) -> None:
 def scan(directory: Path | None) -> None:
     """List the dump directory, register its pairs as partitions, say what would be imported."""
     from orchestration import runner
+    from resources.database import bootstrap
 
     root = dump_root(str(directory) if directory else None)
     found: DumpScan = scan_directory(root)

@@ -11,7 +11,7 @@ import psycopg
 
 import sql
 from resources.binance_futures.symbols import VENUE, instrument_for
-from resources.database.resource import upsert_instrument
+from resources.database.postgres import upsert_instrument
 
 __all__ = [
     "Coverage",

@@ -8,7 +8,6 @@ binaries found on this machine; without any, a clear error says what to install.
 
 from __future__ import annotations
 
-import getpass
 import glob
 import logging
 import os
@@ -25,8 +24,8 @@ from resources import settings
 
 log = logging.getLogger(__name__)
 
-DEFAULT_DATABASE = "tickvault"
-LOCAL_PORT_ENV = "TICKVAULT_LOCAL_PGPORT"  # where the default URL looks; tests point it elsewhere
+DEFAULT_DATABASE = settings.DEFAULT_DATABASE
+LOCAL_PORT_ENV = settings.LOCAL_PORT_ENV
 PRIVATE_USER = "tickvault"
 
 
@@ -35,9 +34,7 @@ class DatabaseUnavailable(RuntimeError):
 
 
 def default_url() -> str:
-    port = int(os.environ.get(LOCAL_PORT_ENV, "5432"))
-    user = os.environ.get("PGUSER") or getpass.getuser()
-    return conninfo.make_conninfo(host="127.0.0.1", port=port, dbname=DEFAULT_DATABASE, user=user)
+    return conninfo.make_conninfo(**settings.local_database())
 
 
 def _answers(host: str, port: int) -> bool:
@@ -202,11 +199,17 @@ class PrivateCluster:
             if result.returncode != 0:
                 raise DatabaseUnavailable(
                     f"could not start the private PostgreSQL cluster: {result.stderr.strip()} "
-                    f"(see {self.logfile})"
+                    f"(see {self.logfile}; its last lines: {self._log_tail()!r})"
                 )
         url = self.url()
         ensure_database(url)
         return url
+
+    def _log_tail(self, lines: int = 5) -> str:
+        try:
+            return " / ".join(self.logfile.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
 
     def stop(self) -> None:
         bindir = _server_bindir()

@@ -29,13 +29,8 @@ from resources.database.loader import (
     encode,
     merge_batches,
 )
-from resources.database.resource import (
-    Instrument,
-    PostgresResource,
-    StorageMode,
-    storage_mode,
-    upsert_instrument,
-)
+from resources.database.postgres import Database, StorageMode, storage_mode, upsert_instrument
+from resources.database.records import Instrument
 from resources.database.sources import Segment, SegmentedSource
 from resources.database.tables import TRADES
 from resources.database.trades_store import TradesStore
@@ -112,7 +107,7 @@ class _Hasher(threading.Thread):
 
 
 def import_file(
-    db: PostgresResource,
+    db: Database,
     *,
     dataset: str,
     table: TableSpec,
@@ -121,13 +116,17 @@ def import_file(
     file: SourceFile,
     options: ImportOptions,
     progress: ProgressSink,
-    run_id: str | None = None,
+    run_id: str | Callable[[], str | None] | None = None,
     conn: psycopg.Connection[Any] | None = None,
 ) -> Outcome:
     """Import one file; errors (bad rows, conflicts) propagate with the file's rows unwritten.
 
     ``conn`` (idle, not in a transaction) is reused when given: a run imports thousands of
     small files, and a connection per file would cost more than many of the files.
+
+    ``run_id`` may be a callable, called just before the import commits: an import started
+    ahead of its run (:mod:`resources.database.prestage`) waits there for the run to claim it,
+    and rolls back if the callable raises.
     """
     if conn is None:
         with db.connect() as own:
@@ -144,9 +143,10 @@ def import_file(
         raise
 
 
-def _import(db: PostgresResource, conn: psycopg.Connection[Any], dataset: str,
+def _import(db: Database, conn: psycopg.Connection[Any], dataset: str,
             table: TableSpec, instrument: Instrument, interval_s: int, file: SourceFile,
-            options: ImportOptions, progress: ProgressSink, run_id: str | None) -> Outcome:
+            options: ImportOptions, progress: ProgressSink,
+            run_id: str | Callable[[], str | None] | None) -> Outcome:
     started = time.perf_counter()
     instrument_id = upsert_instrument(conn, instrument)
     conn.commit()
@@ -182,13 +182,14 @@ def _import(db: PostgresResource, conn: psycopg.Connection[Any], dataset: str,
     hasher.start()
 
     def _record(target: psycopg.Connection[Any], result: LoadResult) -> None:
+        owner = run_id() if callable(run_id) else run_id
         target.execute(sql.load("upsert_ledger_entry"), {
             "dataset": dataset, "source_path": str(file.path), "instrument_id": instrument_id,
             "interval_s": interval_s, "size_bytes": file.size, "mtime_ns": file.mtime_ns,
             "sha256": hasher.result(), "rows_read": result.rows_read,
             "rows_inserted": result.rows_inserted, "rows_present": result.rows_present,
             "complete": complete, "first_ts": result.first_ts, "last_ts": result.last_ts,
-            "run_id": run_id,
+            "run_id": owner,
         })
 
     if table is TRADES and mode is StorageMode.POSTGRESQL:

@@ -28,6 +28,7 @@ from dagster import (
 )
 
 from resources import progress
+from resources.database import prestage
 from resources.database.imports import (
     ImportOptions,
     Outcome,
@@ -177,10 +178,7 @@ class MarketDataIOManager(ConfigurableIOManager):
                 report.failures.append(f"{file.path}: not imported (an earlier file failed)")
                 break
             try:
-                outcome = import_file(self.database, dataset=item.dataset, table=item.table,
-                                      instrument=item.instrument, interval_s=item.interval_s,
-                                      file=file, options=options, progress=sink,
-                                      run_id=context.run_id, conn=conn)
+                outcome = self._import(context, conn, item, file, options, sink)
             except Exception as exc:  # a bad file fails its partition, not the others
                 message = f"{file.path}: {exc}"
                 context.log.error(message)
@@ -197,6 +195,24 @@ class MarketDataIOManager(ConfigurableIOManager):
                 first_ts=outcome.result.first_ts, last_ts=outcome.result.last_ts,
                 message=outcome.message, bytes_done=file.size))
         return report
+
+    def _import(self, context: OutputContext, conn: psycopg.Connection[Any], item: ImportItem,
+                file: SourceFile, options: ImportOptions, sink: progress.ProgressSink) -> Outcome:
+        key = prestage.PrestageKey(
+            url=self.database.resolved_url(), dataset=item.dataset, table=item.table.name,
+            path=file.path, size=file.size, mtime_ns=file.mtime_ns, instrument=item.instrument,
+            interval_s=item.interval_s, options=options)
+        staged = prestage.claim(key)
+        if staged is None:
+            return import_file(self.database, dataset=item.dataset, table=item.table,
+                               instrument=item.instrument, interval_s=item.interval_s,
+                               file=file, options=options, progress=sink,
+                               run_id=context.run_id, conn=conn)
+        try:
+            return staged.claim(context.run_id)
+        finally:
+            context.log.info(f"{item.label}: the command line started this import "
+                             f"{staged.claimed_after:.2f}s before this run claimed it")
 
     def load_input(self, context: InputContext) -> Any:
         raise NotImplementedError(

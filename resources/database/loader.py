@@ -116,6 +116,9 @@ class RowError(ValueError):
         self.value = value
         self.reason = reason
 
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled by an import run in another process
+        return type(self), (self.line, self.column, self.value, self.reason)
+
 
 class ConflictError(ValueError):
     """A key already stored with different values."""
@@ -129,6 +132,10 @@ class ConflictError(ValueError):
         )
         self.line = line
         self.key = key
+        self._args = (table, line, key, stored, incoming)
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled by an import run in another process
+        return type(self), self._args
 
 
 def advisory_lock(conn: psycopg.Connection[Any], table: str, scope: Mapping[str, object]) -> None:

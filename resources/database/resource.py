@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import enum
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,18 +16,17 @@ from pydantic import Field
 import sql
 from resources.database import bootstrap
 from resources.database.migrate import MigrationResult, migrate
+from resources.database.postgres import (
+    InstrumentConflict,
+    StorageMode,
+    mark_ready,
+    ready_url,
+    storage_mode,
+    upsert_instrument,
+)
 from resources.database.records import Instrument
 
 __all__ = ["DbStatus", "Instrument", "InstrumentConflict", "PostgresResource", "StorageMode"]
-
-
-class StorageMode(enum.Enum):
-    POSTGRESQL = "postgresql"
-    TIMESCALEDB = "timescaledb"
-
-
-class InstrumentConflict(ValueError):
-    """The same venue symbol was normalized differently before."""
 
 
 @dataclass(frozen=True)
@@ -46,10 +43,6 @@ class DbStatus:
     timescaledb_available: bool
     migrations: list[tuple[str, str, str, datetime]]
     counts: list[TableCount]
-
-
-_ready: dict[str, str] = {}  # requested URL (or "") -> resolved URL, once migrated in this process
-_ready_lock = threading.Lock()
 
 
 def _redact(url: str) -> str:
@@ -75,14 +68,7 @@ class PostgresResource(ConfigurableResource):  # type: ignore[type-arg]  # Dagst
     application_name: str = "tickvault"
 
     def resolved_url(self) -> str:
-        key = self.url or ""
-        with _ready_lock:
-            if key not in _ready:
-                resolved = bootstrap.resolve_url(self.url)
-                with psycopg.connect(resolved, application_name=self.application_name) as conn:
-                    migrate(conn)
-                _ready[key] = resolved
-            return _ready[key]
+        return ready_url(self.url, self.application_name)
 
     def display_url(self) -> str:
         return _redact(self.resolved_url())
@@ -99,8 +85,7 @@ class PostgresResource(ConfigurableResource):  # type: ignore[type-arg]  # Dagst
         url = bootstrap.resolve_url(self.url)
         with psycopg.connect(url, application_name=self.application_name) as conn:
             result = migrate(conn)
-        with _ready_lock:
-            _ready[self.url or ""] = url
+        mark_ready(self.url, url)
         return result
 
     def upsert_instrument(self, instrument: Instrument) -> int:
@@ -135,30 +120,3 @@ class PostgresResource(ConfigurableResource):  # type: ignore[type-arg]  # Dagst
             counts=counts,
         )
 
-
-def storage_mode(conn: psycopg.Connection[Any]) -> StorageMode:
-    row = conn.execute(sql.load("select_setting"), {"key": "storage_mode"}).fetchone()
-    return StorageMode(row[0]) if row else StorageMode.POSTGRESQL
-
-
-def upsert_instrument(conn: psycopg.Connection[Any], instrument: Instrument) -> int:
-    """The instrument's id, creating it on first sight. A changed normalization is an error."""
-    row = conn.execute(
-        sql.load("upsert_instrument"),
-        {
-            "venue": instrument.venue,
-            "venue_symbol": instrument.venue_symbol,
-            "base": instrument.base,
-            "quote": instrument.quote,
-            "kind": instrument.kind,
-            "attributes": psycopg.types.json.Jsonb(instrument.attributes),
-        },
-    ).fetchone()
-    assert row is not None
-    instrument_id, base, quote, kind = row
-    if (base, quote, kind) != (instrument.base, instrument.quote, instrument.kind):
-        raise InstrumentConflict(
-            f"{instrument.venue} {instrument.venue_symbol} is stored as {base}/{quote} ({kind}) "
-            f"but was now read as {instrument.pair} ({instrument.kind})"
-        )
-    return int(instrument_id)

@@ -28,6 +28,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -134,13 +135,16 @@ class TradesStore:
                 self._drop(leaves)
                 raise
             pool.shutdown(wait=True)
-            if leaves:
-                self._attach(conn, parent, instrument_id, exists, leaves)
-            result.seconds = time.perf_counter() - started
-            before_commit(conn, result)
             try:
+                if leaves:
+                    self._attach(conn, parent, instrument_id, exists, leaves)
+                result.seconds = time.perf_counter() - started
+                before_commit(conn, result)
                 conn.commit()
             except BaseException:
+                # attached or not, uncommitted leaves are plain tables again after the rollback
+                with suppress(psycopg.Error):
+                    conn.rollback()
                 self._drop(leaves)
                 raise
         return result

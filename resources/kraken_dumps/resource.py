@@ -8,8 +8,7 @@ from dagster import ConfigurableResource
 from pydantic import Field
 
 from resources.database.imports import SourceFile
-from resources.database.loader import RowError
-from resources.kraken_dumps.files import CsvDump
+from resources.kraken_dumps.files import oldest_first
 from resources.kraken_dumps.names import (
     DUMP_DIR_ENV,
     DumpFile,
@@ -46,16 +45,7 @@ class KrakenDumpDirectory(ConfigurableResource):  # type: ignore[type-arg]
     def files_for(self, kind: DumpKind, pair: str, interval_min: int | None = None,
                   scan: DumpScan | None = None) -> list[DumpFile]:
         """The files of one partition, oldest data first."""
-        found = (scan or self.scan()).of(kind, pair, interval_min)
-
-        def _first(file: DumpFile) -> tuple[int, str]:
-            try:
-                dump = CsvDump(file)
-                return (dump.first_ts(dump.whole()) or 0, str(file.path))
-            except (RowError, OSError):  # the import itself reports the bad line
-                return (0, str(file.path))
-
-        return sorted(found, key=_first) if len(found) > 1 else found
+        return oldest_first((scan or self.scan()).of(kind, pair, interval_min))
 
     def source_file(self, file: DumpFile) -> SourceFile:
         return source_file(file, block_size=self.block_size_bytes)

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pyarrow as pa
 
 from resources.database.imports import SourceFile
+from resources.database.loader import TableSpec
+from resources.database.records import Instrument
 from resources.database.sources import Segment
+from resources.database.tables import CANDLES, TRADES
 from resources.kraken_dumps.files import CsvDump, DumpFile, DumpKind
+from resources.kraken_dumps.pairs import parse_pair
 from resources.kraken_dumps.parse import (
     OhlcvtCarry,
     TradeCarry,
@@ -16,7 +21,7 @@ from resources.kraken_dumps.parse import (
     parse_trades_batch,
 )
 
-__all__ = ["DumpSource", "source_file"]
+__all__ = ["DumpSource", "DumpTarget", "dump_target", "source_file"]
 
 
 class DumpSource:
@@ -60,3 +65,21 @@ def source_file(file: DumpFile, *, block_size: int = 1 << 20) -> SourceFile:
     dump = CsvDump(file, block_size=block_size)
     return SourceFile(path=file.path, size=file.size, mtime_ns=file.mtime_ns,
                       source=DumpSource(dump), head=dump.head, sha256=dump.sha256)
+
+
+@dataclass(frozen=True)
+class DumpTarget:
+    """Where the files of one dump partition (a pair, and an interval for candles) go."""
+
+    dataset: str
+    table: TableSpec
+    instrument: Instrument
+    interval_s: int
+    label: str  # for people: "XBTUSD 1440" or "XBTUSD"
+
+
+def dump_target(kind: DumpKind, pair: str, interval_min: int | None) -> DumpTarget:
+    return DumpTarget(
+        dataset=kind.dataset, table=TRADES if kind is DumpKind.TRADES else CANDLES,
+        instrument=parse_pair(pair), interval_s=(interval_min or 0) * 60,
+        label=pair if interval_min is None else f"{pair} {interval_min}")

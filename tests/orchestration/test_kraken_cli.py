@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from dagster import DagsterInstance
@@ -14,14 +12,6 @@ from dagster import DagsterInstance
 from simulator.kraken_dump import generate_dump
 
 TICKVAULT = [sys.executable, "-m", "orchestration.cli"]
-
-
-@pytest.fixture
-def env(tmp_path: Path, fresh_database_url: str) -> dict[str, str]:
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    return {**os.environ, "TICKVAULT_DATABASE_URL": fresh_database_url,
-            "DAGSTER_HOME": str(home), "TICKVAULT_DATA_DIR": str(tmp_path / "data")}
 
 
 def tickvault(env: dict[str, str], *args: str, check: bool = True
@@ -117,3 +107,42 @@ def test_dry_run_skip_existing_and_limit(tmp_path, env):
     total = sum(len(p.read_text().splitlines()) for p in dump.glob("*.csv"))
     assert _summary(full.stdout)["created"] == total - 200
     assert "--drop-indexes" in full.stderr
+
+
+@pytest.mark.parametrize("ahead", ["1", "0"])
+def test_one_file_is_imported_ahead_and_committed_by_its_run(tmp_path, env, ahead):
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    from simulator.kraken_dump import DEFAULT_PAIRS, write_trades
+
+    write_trades(dump / "XBTUSD.csv", DEFAULT_PAIRS[0], rows=50_000, start=1_700_000_000, seed=3)
+    result = tickvault({**env, "TICKVAULT_IMPORT_AHEAD": ahead}, "kraken", "ingest-trades",
+                       "--directory", str(dump))
+    assert _summary(result.stdout)["created"] == 50_000
+    with DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+        [run] = instance.get_runs()
+        messages = [e.user_message for e in instance.all_logs(run.run_id)]
+    claimed = [m for m in messages if "started this import" in m]
+    assert len(claimed) == (1 if ahead == "1" else 0)
+    import psycopg
+
+    with psycopg.connect(env["TICKVAULT_DATABASE_URL"]) as conn:
+        assert conn.execute("SELECT run_id, rows_inserted FROM ingest_ledger").fetchall() == \
+            [(run.run_id, 50_000)]
+        listed = conn.execute("SELECT extract(epoch FROM ts)::bigint, price::text, volume::text "
+                              "FROM trades ORDER BY ts, seq").fetchall()
+    assert [",".join(map(str, r)) for r in listed] == \
+        (dump / "XBTUSD.csv").read_text().splitlines()
+
+
+def test_a_bad_file_imported_ahead_fails_its_partition_with_the_line(tmp_path, env):
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    (dump / "XBTUSD.csv").write_text("1704067200,1.0,0.5\n1704067201,abc,0.5\n")
+    result = tickvault(env, "kraken", "ingest-trades", "--directory", str(dump), check=False)
+    assert result.returncode == 1
+    assert "line 2" in result.stdout and "'abc'" in result.stdout
+    with DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+        [run] = instance.get_runs()
+        assert any("started this import" in e.user_message
+                   for e in instance.all_logs(run.run_id))

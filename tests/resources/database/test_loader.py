@@ -8,7 +8,8 @@ import pytest
 
 from resources.database import PostgresResource
 from resources.database.loader import ConflictError, merge_batches
-from resources.database.resource import Instrument, upsert_instrument
+from resources.database.postgres import upsert_instrument
+from resources.database.records import Instrument
 from resources.database.tables import CANDLES
 
 UTC_S = pa.timestamp("s", tz="UTC")
