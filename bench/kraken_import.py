@@ -522,7 +522,7 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=200, help="pairs in the OHLCVT dump")
     parser.add_argument("--days", type=float, default=365,
                         help="days of 1-minute history per pair in the OHLCVT dump")
-    parser.add_argument("--repeat", type=int, default=3,
+    parser.add_argument("--repeat", type=int, default=5,
                         help="alternate the fresh import and the limit this many times")
     parser.add_argument("--old-rows", type=int, default=500_000, help="slice for the old path")
     parser.add_argument("--old-batch", type=int, default=1_000,

@@ -104,6 +104,9 @@ class TradesStore:
         with psycopg.connect(self.url, application_name="tickvault-import") as conn:
             bulk_session(conn)
             advisory_lock(conn, TRADES.name, {"instrument_id": instrument_id})
+            # Numbered before the orphans go: their names stay taken until this transaction
+            # commits, and a crash leaves them exactly where the next leaves would be numbered.
+            number = self._next_leaf_number(conn, parent)
             self._drop_orphans(conn, parent)
             exists = self._partition_exists(conn, parent)
             upper = self._upper_bound(conn, parent) if exists else None
@@ -111,7 +114,7 @@ class TradesStore:
                 stored, fresh = Segment(segment.start, segment.start, segment.first_line), segment
             else:
                 stored, fresh = source.cut(segment, int(upper.timestamp()))
-            leaves = self._plan_leaves(conn, parent, source, fresh, upper)
+            leaves = self._plan_leaves(source, fresh, upper, parent, number)
             result = LoadResult()
             cancel = threading.Event()
             pool = ThreadPoolExecutor(max_workers=max(1, len(leaves)),
@@ -172,15 +175,18 @@ class TradesStore:
             log.warning("dropping %s, left unattached by an interrupted import", name)
             conn.execute(pgsql.SQL("DROP TABLE IF EXISTS {}").format(pgsql.Identifier(name)))
 
-    def _plan_leaves(self, conn: psycopg.Connection[Any], parent: str, source: SegmentedSource,
-                     fresh: Segment, upper: datetime | None) -> list[_Leaf]:
+    @staticmethod
+    def _next_leaf_number(conn: psycopg.Connection[Any], parent: str) -> int:
+        row = conn.execute(sql.load("select_next_leaf_number"),
+                           {"prefix": f"{parent}\\_%", "prefix_length": len(parent) + 2}).fetchone()
+        return int(row[0]) if row else 1
+
+    def _plan_leaves(self, source: SegmentedSource, fresh: Segment, upper: datetime | None,
+                     parent: str, number: int) -> list[_Leaf]:
         if fresh.nbytes == 0 or source.last_ts(fresh) is None:
             return []
         parts = max(1, min(self.workers, fresh.nbytes // self.min_part_bytes))
         segments = source.split(fresh, parts) if parts > 1 else [fresh]
-        row = conn.execute(sql.load("select_next_leaf_number"),
-                           {"prefix": f"{parent}\\_%", "prefix_length": len(parent) + 2}).fetchone()
-        number = int(row[0]) if row else 1
         leaves = []
         lower = upper
         for i, segment in enumerate(segments):

@@ -152,3 +152,27 @@ def test_the_table_is_part_of_the_key(db, tmp_path):
     other = prestage.PrestageKey(**{**key.__dict__, "table": "candles"})
     assert prestage.claim(other) is None
     assert _state(db) == (0, [], [])
+
+
+def test_a_killed_import_process_is_an_error_and_the_next_import_cleans_up(db, tmp_path):
+    import os
+    import signal
+
+    from resources.database.imports import import_file
+    from resources.progress import _Silent
+
+    path = tmp_path / "XBTUSD.csv"
+    write_trades(path, DEFAULT_PAIRS[0], rows=40_000, start=1_700_000_000, seed=16)
+    staged = _start(db, path)
+    _wait_for_leaves(db)  # its leaves are committed, unattached
+    os.kill(staged.pid, signal.SIGKILL)
+    with pytest.raises(prestage.ImportProcessDied, match=r"XBTUSD\.csv"):
+        prestage.claim(_key(db, path)).claim("run-3")  # type: ignore[union-attr]
+    assert _state(db)[0] == 0  # nothing visible
+    file = classify(path)
+    target = dump_target(file.kind, file.pair, file.interval_min)
+    outcome = import_file(db, dataset=target.dataset, table=target.table,
+                          instrument=target.instrument, interval_s=target.interval_s,
+                          file=source_file(file), options=ImportOptions(), progress=_Silent())
+    assert outcome.result.rows_inserted == 40_000
+    assert _state(db) == (40_000, ["trades_i1", "trades_i1_2"], [(None, 40_000)])
