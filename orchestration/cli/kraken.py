@@ -176,6 +176,7 @@ def _start_ahead(kind: DumpKind, files: list[DumpFile], config: dict[str, Any], 
         return
     first = oldest_first(files)[0]
     target = dump_target(kind, first.pair, first.interval_min)
+    # (KrakenImportConfig.options() builds the same, but importing it would import Dagster)
     options = ImportOptions(dry_run=config["dry_run"], skip_existing=config["skip_existing"],
                             force=config["force"], limit_rows=config["limit_per_file"],
                             workers=config["workers"])

@@ -198,10 +198,9 @@ class MarketDataIOManager(ConfigurableIOManager):
 
     def _import(self, context: OutputContext, conn: psycopg.Connection[Any], item: ImportItem,
                 file: SourceFile, options: ImportOptions, sink: progress.ProgressSink) -> Outcome:
-        key = prestage.PrestageKey(
-            url=self.database.resolved_url(), dataset=item.dataset, table=item.table.name,
-            path=file.path, size=file.size, mtime_ns=file.mtime_ns, instrument=item.instrument,
-            interval_s=item.interval_s, options=options)
+        key = prestage.PrestageKey.of(
+            self.database, dataset=item.dataset, table=item.table, instrument=item.instrument,
+            interval_s=item.interval_s, file=file, options=options)
         staged = prestage.claim(key)
         if staged is None:
             return import_file(self.database, dataset=item.dataset, table=item.table,

@@ -62,6 +62,14 @@ class PrestageKey:
     interval_s: int
     options: ImportOptions
 
+    @classmethod
+    def of(cls, db: Database, *, dataset: str, table: TableSpec, instrument: Instrument,
+           interval_s: int, file: SourceFile, options: ImportOptions) -> PrestageKey:
+        """The key of importing ``file`` with these arguments (those of ``import_file``)."""
+        return cls(url=db.resolved_url(), dataset=dataset, table=table.name, path=file.path,
+                   size=file.size, mtime_ns=file.mtime_ns, instrument=instrument,
+                   interval_s=interval_s, options=options)
+
 
 def available() -> bool:
     """Whether an import can start ahead here: forking needs POSIX, and a process without other
@@ -220,9 +228,8 @@ def start(db: Database, *, dataset: str, table: TableSpec, instrument: Instrumen
           progress: ProgressSink) -> Prestaged:
     """Start importing ``file`` now, for the run that will :func:`claim` it."""
     # Resolved (and migrated) here, once, so that the child inherits a ready database.
-    key = PrestageKey(url=db.resolved_url(), dataset=dataset, table=table.name, path=file.path,
-                      size=file.size, mtime_ns=file.mtime_ns, instrument=instrument,
-                      interval_s=interval_s, options=options)
+    key = PrestageKey.of(db, dataset=dataset, table=table, instrument=instrument,
+                         interval_s=interval_s, file=file, options=options)
     with _lock:
         if file.path in _pending:
             raise RuntimeError(f"{file.path} is already being imported ahead of its run")
