@@ -18,6 +18,7 @@ from resources.database import bootstrap
 from resources.database.migrate import MigrationResult, migrate
 from resources.database.postgres import (
     InstrumentConflict,
+    Postgres,
     StorageMode,
     mark_ready,
     ready_url,
@@ -76,9 +77,7 @@ class PostgresResource(ConfigurableResource):  # type: ignore[type-arg]  # Dagst
     @contextmanager
     def connect(self, *, autocommit: bool = False) -> Iterator[psycopg.Connection[Any]]:
         """A new connection, closed on exit (committed if the block ends normally)."""
-        with psycopg.connect(
-            self.resolved_url(), autocommit=autocommit, application_name=self.application_name
-        ) as conn:
+        with Postgres(self.url, self.application_name).connect(autocommit=autocommit) as conn:
             yield conn
 
     def migrate(self) -> MigrationResult:

@@ -212,26 +212,25 @@ class CsvDump:
         except pa.ArrowInvalid as exc:
             raise DumpRowError(line, "*", str(exc)[:200], "unreadable CSV") from None
 
-    def _blocks(self, segment: Segment) -> Iterator[bytes]:
+    def _blocks(self, segment: Segment) -> Iterator[bytes | memoryview]:
         """``segment`` in blocks of about ``block_size`` bytes, each ending after a newline (a
         line longer than a block makes a longer block)."""
         with open(self.file.path, "rb") as handle:
             handle.seek(segment.start)
             left = segment.nbytes
-            carry = b""
+            carry = b""  # the previous read's last, unfinished line
             while left > 0:
                 data = handle.read(min(self.block_size, left))
                 if not data:  # the file shrank under us: what is there is read
                     break
                 left -= len(data)
-                if left > 0:
-                    cut = data.rfind(b"\n") + 1
-                    if cut == 0:
-                        carry += data
-                        continue
-                    block, carry = carry + data[:cut], data[cut:]
-                else:
-                    block, carry = carry + data, b""
+                cut = data.rfind(b"\n") + 1 if left > 0 else len(data)
+                if cut == 0:
+                    carry += data
+                    continue
+                view = memoryview(data)
+                block = carry + view[:cut] if carry else view[:cut]  # at most one copy
+                carry = bytes(view[cut:])
                 if block:
                     yield block
             if carry:

@@ -7,7 +7,6 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -20,7 +19,6 @@ from dagster import AssetKey, DagsterInstance, DagsterRunStatus, RunsFilter
 
 import simulator
 
-TICKVAULT = [sys.executable, "-m", "orchestration.cli"]
 KLINES = AssetKey(["binance_futures", "klines"])
 
 
@@ -42,15 +40,6 @@ def env(tmp_path: Path, fresh_database_url: str, sim: simulator.Simulator) -> di
             "TICKVAULT_DATA_DIR": str(tmp_path / "data"), "TICKVAULT_CONFIG": str(config),
             "TICKVAULT_BINANCE_FAPI_URL": sim.base_url, "TICKVAULT_BINANCE_DATA_URL":
             sim.base_url}
-
-
-def tickvault(env: dict[str, str], *args: str, check: bool = True
-              ) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([*TICKVAULT, *args], env=env, capture_output=True, text=True,
-                            timeout=300)
-    if check and result.returncode != 0:
-        raise AssertionError(f"exit {result.returncode}\n{result.stdout}\n{result.stderr}")
-    return result
 
 
 def query(env: dict[str, str], text: str) -> list[tuple[object, ...]]:
@@ -75,7 +64,7 @@ def expected_minutes(sim: simulator.Simulator, start: str, end: str) -> int:
                if not any(s <= t and t + 60_000 <= e for s, e in windows))
 
 
-def test_backfill_klines_is_a_dagster_run_and_resumes(env: dict[str, str],
+def test_backfill_klines_is_a_dagster_run_and_resumes(tickvault, env: dict[str, str],
                                                       sim: simulator.Simulator) -> None:
     first = tickvault(env, "binance", "backfill-klines", "--symbol", "BTCUSDT", "--interval",
                       "1m", "--start", "2024-04-28", "--end", "2024-05-01T06:00",
@@ -116,14 +105,14 @@ def test_backfill_klines_is_a_dagster_run_and_resumes(env: dict[str, str],
     assert "Binance refused GET /fapi/v1/klines for NOPEUSDT: HTTP 400 -1121" in unknown.stderr
 
 
-def test_a_run_killed_at_a_random_point_resumes_to_exactly_once(
+def test_a_run_killed_at_a_random_point_resumes_to_exactly_once(tickvault,
         env: dict[str, str], sim: simulator.Simulator) -> None:
     seed = random.randrange(1_000_000)
     kill_after = random.Random(seed).randrange(3, 180)  # kline requests served before the kill
     env = {**env, "TICKVAULT_BINANCE_PAGE_LIMIT": "240"}  # 180 pages for the month
     args = ["binance", "backfill-klines", "--symbol", "ETHUSDT", "--interval", "1m",
             "--start", "2024-03-01", "--end", "2024-03-31"]
-    process = subprocess.Popen([*TICKVAULT, *args], env=env, stdout=subprocess.DEVNULL,
+    process = subprocess.Popen([*tickvault.command, *args], env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 120
@@ -155,7 +144,7 @@ def test_a_run_killed_at_a_random_point_resumes_to_exactly_once(
     assert "new candles" in rerun.stdout
 
 
-def test_two_processes_share_one_weight_budget(env: dict[str, str],
+def test_two_processes_share_one_weight_budget(tickvault, env: dict[str, str],
                                                sim: simulator.Simulator) -> None:
     """Two backfills at once in two processes, 40 weight per 2.5 s between them, needing
     several times that: the server (here a weight minute passes every 2 s) never sees more
@@ -175,9 +164,10 @@ def test_two_processes_share_one_weight_budget(env: dict[str, str],
     ticker.start()
     try:
         processes = [subprocess.Popen(
-            [*TICKVAULT, "binance", "backfill-klines", "--symbol", symbol, "--interval", "1m",
-             "--start", "2024-04-23", "--end", "2024-05-01"], env=env, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True) for symbol in ("BTCUSDT", "XRPUSDT")]
+            [*tickvault.command, "binance", "backfill-klines", "--symbol", symbol,
+             "--interval", "1m", "--start", "2024-04-23", "--end", "2024-05-01"], env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for symbol in ("BTCUSDT", "XRPUSDT")]
         outputs = [p.communicate(timeout=240) for p in processes]
     finally:
         stop.set()
@@ -190,7 +180,8 @@ def test_two_processes_share_one_weight_budget(env: dict[str, str],
     assert query(env, "SELECT count(DISTINCT instrument_id) FROM candles") == [(2,)]
 
 
-def test_download_then_import_archives(env: dict[str, str], sim: simulator.Simulator,
+def test_download_then_import_archives(tickvault, env: dict[str, str],
+                                       sim: simulator.Simulator,
                                        tmp_path: Path) -> None:
     target = tmp_path / "archives"
     downloaded = tickvault(env, "binance", "download-archives", "--symbol", "BNBUSDT",
@@ -210,7 +201,8 @@ def test_download_then_import_archives(env: dict[str, str], sim: simulator.Simul
     assert summary(again.stdout)["rows created"] == 0
 
 
-def test_status_says_so_while_banned(env: dict[str, str], sim: simulator.Simulator) -> None:
+def test_status_says_so_while_banned(tickvault, env: dict[str, str],
+                                     sim: simulator.Simulator) -> None:
     from resources.binance_futures import BinanceFuturesResource
 
     resource = BinanceFuturesResource(base_url=sim.base_url, state_dir=str(

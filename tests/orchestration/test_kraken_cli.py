@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from decimal import Decimal
 
 import pytest
 from dagster import DagsterInstance
 
 from simulator.kraken_dump import generate_dump
-
-TICKVAULT = [sys.executable, "-m", "orchestration.cli"]
-
-
-def tickvault(env: dict[str, str], *args: str, check: bool = True
-              ) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([*TICKVAULT, *args], env=env, capture_output=True, text=True,
-                            timeout=300)
-    if check and result.returncode != 0:
-        raise AssertionError(f"exit {result.returncode}\n{result.stdout}\n{result.stderr}")
-    return result
 
 
 def _summary(output: str) -> dict[str, int]:
@@ -36,7 +23,7 @@ def _summary(output: str) -> dict[str, int]:
     return values
 
 
-def test_ingest_export_roundtrip_and_idempotent_rerun(tmp_path, env):
+def test_ingest_export_roundtrip_and_idempotent_rerun(tickvault, tmp_path, env):
     dump = tmp_path / "dump"
     generate_dump(dump, pairs=10, days=1, trades_per_pair=2_000, intervals=(1, 1440))
     first = tickvault(env, "kraken", "ingest-ohlcv", "--directory", str(dump))
@@ -77,7 +64,7 @@ def test_ingest_export_roundtrip_and_idempotent_rerun(tmp_path, env):
         assert len(instance.get_runs()) >= 3  # the CLI's runs are real, persistent runs
 
 
-def test_failures_are_listed_and_exit_nonzero(tmp_path, env):
+def test_failures_are_listed_and_exit_nonzero(tickvault, tmp_path, env):
     dump = tmp_path / "dump"
     generate_dump(dump, pairs=3, days=1, trades_per_pair=1_000, ohlcvt=False)
     (dump / "XBTEUR.csv").write_text("1704067200,1.0,0.5\n1704067201,abc,0.5\n")
@@ -93,7 +80,7 @@ def test_failures_are_listed_and_exit_nonzero(tmp_path, env):
                                                       .splitlines())
 
 
-def test_dry_run_skip_existing_and_limit(tmp_path, env):
+def test_dry_run_skip_existing_and_limit(tickvault, tmp_path, env):
     dump = tmp_path / "dump"
     generate_dump(dump, pairs=2, days=1, trades_per_pair=3_000, ohlcvt=False)
     dry = tickvault(env, "kraken", "ingest-trades", "--directory", str(dump), "--dry-run")
@@ -110,7 +97,7 @@ def test_dry_run_skip_existing_and_limit(tmp_path, env):
 
 
 @pytest.mark.parametrize("ahead", ["1", "0"])
-def test_one_file_is_imported_ahead_and_committed_by_its_run(tmp_path, env, ahead):
+def test_one_file_is_imported_ahead_and_committed_by_its_run(tickvault, tmp_path, env, ahead):
     dump = tmp_path / "dump"
     dump.mkdir()
     from simulator.kraken_dump import DEFAULT_PAIRS, write_trades
@@ -135,7 +122,7 @@ def test_one_file_is_imported_ahead_and_committed_by_its_run(tmp_path, env, ahea
         (dump / "XBTUSD.csv").read_text().splitlines()
 
 
-def test_a_bad_file_imported_ahead_fails_its_partition_with_the_line(tmp_path, env):
+def test_a_bad_file_imported_ahead_fails_its_partition_with_the_line(tickvault, tmp_path, env):
     dump = tmp_path / "dump"
     dump.mkdir()
     (dump / "XBTUSD.csv").write_text("1704067200,1.0,0.5\n1704067201,abc,0.5\n")
